@@ -1,0 +1,65 @@
+/*
+ * opts.h - the command line: one option table drives parsing, --help and
+ * the man page check (curl's tool_getparam/tool_listhelp).
+ */
+#ifndef KCS_OPTS_H
+#define KCS_OPTS_H
+
+#include <stddef.h>
+#include <stdio.h>
+#include "kcs/compat.h"
+#include "kcs/err.h"
+#include "kcs/psa.h"
+
+/* Exit statuses; documented in --help, README.md and kubecapscan(1). */
+enum kcs_exit {
+	KCS_EXIT_OK = 0,         /* scan complete, nothing FAILs */
+	KCS_EXIT_FINDINGS = 1,   /* scan complete, a pod or namespace FAILs */
+	KCS_EXIT_USAGE = 2,      /* usage error, or input unreadable/unparsable */
+	KCS_EXIT_INCOMPLETE = 3, /* live scan could not see everything */
+	KCS_EXIT_INTERNAL = 4,   /* report not written, out of memory, or a bug */
+};
+
+enum kcs_format {
+	KCS_FORMAT_TABLE,
+	KCS_FORMAT_JSON,
+};
+
+/* Most -f arguments accepted in one run. */
+#define KCS_MAX_FILES 256
+
+struct kcs_opts {
+	const char *files[KCS_MAX_FILES]; /* -f arguments, borrowed from argv */
+	size_t n_files;
+	enum kcs_format format;           /* -o */
+	const char *output_file;          /* --output-file, or NULL: stdout */
+	struct kcs_psa_default psa_default; /* --psa-default-enforce */
+	int help;                         /* --help given */
+	int version;                      /* --version given */
+	int verbose;                      /* -v count */
+	const char *prog;                 /* "kubecapscan" or "kubectl capscan" */
+};
+
+/*
+ * Parse argv into opts. Never prints, never exits: on a usage error returns
+ * KCS_ERR_USAGE with the message in err.
+ */
+enum kcs_err kcs_opts_parse(struct kcs_opts *opts, int argc, char **argv,
+			    struct kcs_error *err) KCS_WUR;
+
+/* Print the --help text (generated from the option table). */
+void kcs_opts_help(FILE *out, const char *prog);
+
+/* One row of the option table, exposed for the help/man consistency test. */
+struct kcs_option {
+	const char *long_name; /* without the leading "--" */
+	char short_name;       /* 0 if none */
+	const char *arg;       /* argument name for help, NULL if none */
+	int id;                /* internal identifier */
+	const char *help;      /* one line of help */
+};
+
+/* The table, sorted by long name; *n receives the number of rows. */
+const struct kcs_option *kcs_opts_table(size_t *n);
+
+#endif /* KCS_OPTS_H */

@@ -1,0 +1,253 @@
+/*
+ * main.c - turn argv into options, run the scan, report, pick the exit code.
+ *
+ * This is the only file that prints diagnostics or decides the exit status
+ * (docs: kubecapscan(1), EXIT STATUS). A report going to --output-file is
+ * written to a temporary file in the same directory and renamed into place
+ * only when it is complete, so a failed run never leaves a half-written or
+ * misleading file behind.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "kcs/input.h"
+#include "kcs/opts.h"
+#include "kcs/reader.h"
+#include "kcs/report.h"
+#include "kcs/scan.h"
+#include "kcs/version.h"
+#include "kcs/banned.h"
+
+/* The report stream: stdout, or a temp file renamed over output_file. */
+struct output {
+	FILE *f;
+	const char *final_path; /* NULL for stdout */
+	char tmp_path[4096];
+};
+
+static const char *prog_name(const char *argv0)
+{
+	const char *base = strrchr(argv0 ? argv0 : "", '/');
+
+	base = base ? base + 1 : (argv0 ? argv0 : "");
+	/* Installed as kubectl-capscan, we run as "kubectl capscan". */
+	if (!strncmp(base, "kubectl-", 8))
+		return "kubectl capscan";
+	return "kubecapscan";
+}
+
+static void print_error(const struct kcs_error *err)
+{
+	if (err->source[0])
+		fprintf(stderr, "kubecapscan: '%s': %s\n", err->source, err->msg);
+	else
+		fprintf(stderr, "kubecapscan: %s\n", err->msg);
+}
+
+static enum kcs_err output_open(struct output *o, const char *path,
+				struct kcs_error *err)
+{
+	char dir_copy[4096], base_copy[4096];
+	mode_t mask;
+	int fd, n;
+
+	o->final_path = path;
+	o->tmp_path[0] = '\0';
+	if (!path) {
+		o->f = stdout;
+		return KCS_OK;
+	}
+	if (snprintf(dir_copy, sizeof(dir_copy), "%s", path) >= (int)sizeof(dir_copy) ||
+	    snprintf(base_copy, sizeof(base_copy), "%s", path) >= (int)sizeof(base_copy))
+		return kcs_error_set(err, KCS_ERR_USAGE, "output path too long");
+	n = snprintf(o->tmp_path, sizeof(o->tmp_path), "%s/.%s.XXXXXX",
+		     dirname(dir_copy), basename(base_copy));
+	if (n < 0 || n >= (int)sizeof(o->tmp_path))
+		return kcs_error_set(err, KCS_ERR_USAGE, "output path too long");
+	fd = mkstemp(o->tmp_path);
+	if (fd < 0) {
+		kcs_error_source(err, path);
+		o->tmp_path[0] = '\0';
+		return kcs_error_set(err, KCS_ERR_IO,
+				     "cannot create a temporary file beside it: %s",
+				     strerror(errno));
+	}
+	/*
+	 * mkstemp makes the file 0600; give the report the mode a plain
+	 * open(O_CREAT, 0666) would, so readers of the old report keep access.
+	 */
+	mask = umask(0);
+	umask(mask);
+	if (fchmod(fd, 0666 & ~mask) != 0) {
+		close(fd);
+		unlink(o->tmp_path);
+		o->tmp_path[0] = '\0';
+		return kcs_error_set(err, KCS_ERR_IO, "cannot set the report's mode: %s",
+				     strerror(errno));
+	}
+	o->f = fdopen(fd, "w");
+	if (!o->f) {
+		close(fd);
+		unlink(o->tmp_path);
+		o->tmp_path[0] = '\0';
+		return kcs_error_set(err, KCS_ERR_NOMEM, "out of memory");
+	}
+	return KCS_OK;
+}
+
+/* Drop the temporary file; the existing output file stays untouched. */
+static void output_abandon(struct output *o)
+{
+	if (o->final_path && o->f) {
+		fclose(o->f);
+		o->f = NULL;
+		if (o->tmp_path[0])
+			unlink(o->tmp_path);
+	}
+}
+
+/* Flush, check, and (for a file) sync and rename into place. */
+static enum kcs_err output_commit(struct output *o, struct kcs_error *err)
+{
+	int bad;
+
+	if (!o->final_path) {
+		bad = fflush(stdout) != 0 || ferror(stdout);
+		if (bad)
+			return kcs_error_set(err, KCS_ERR_IO,
+					     "cannot write the report to standard output: %s",
+					     strerror(errno));
+		return KCS_OK;
+	}
+	bad = fflush(o->f) != 0 || ferror(o->f) || fsync(fileno(o->f)) != 0;
+	if (fclose(o->f) != 0)
+		bad = 1;
+	o->f = NULL;
+	if (bad || rename(o->tmp_path, o->final_path) != 0) {
+		int e = errno;
+
+		unlink(o->tmp_path);
+		kcs_error_source(err, o->final_path);
+		return kcs_error_set(err, KCS_ERR_IO, "cannot write the report: %s",
+				     strerror(e));
+	}
+	return KCS_OK;
+}
+
+static struct kcs_report *make_report(enum kcs_format fmt, FILE *f)
+{
+	switch (fmt) {
+	case KCS_FORMAT_JSON:
+		return kcs_report_json_new(f);
+	case KCS_FORMAT_TABLE:
+		break;
+	}
+	return kcs_report_table_new(f);
+}
+
+int main(int argc, char **argv)
+{
+	struct kcs_opts opts = { .psa_default = KCS_PSA_DEFAULT_INIT };
+	struct kcs_error err = KCS_ERROR_INIT, in_err = KCS_ERROR_INIT;
+	struct output out = { 0 };
+	struct kcs_scan *scan = NULL;
+	struct kcs_reader *reader = NULL;
+	struct kcs_report *rep;
+	struct kcs_reader_cbs cbs;
+	struct kcs_source src = { 0 };
+	const char *note;
+	enum kcs_err rc = KCS_OK, in_rc = KCS_OK;
+	int status = KCS_EXIT_INTERNAL, n_stdin = 0;
+	size_t i;
+
+	opts.prog = prog_name(argv[0]);
+	if (kcs_opts_parse(&opts, argc, argv, &err)) {
+		fprintf(stderr, "%s: %s\nTry '%s --help'.\n", "kubecapscan", err.msg,
+			opts.prog);
+		return KCS_EXIT_USAGE;
+	}
+	if (opts.help) {
+		kcs_opts_help(stdout, opts.prog);
+		return fflush(stdout) || ferror(stdout) ? KCS_EXIT_INTERNAL : KCS_EXIT_OK;
+	}
+	if (opts.version) {
+		printf("kubecapscan %s\n", KCS_VERSION);
+		return fflush(stdout) || ferror(stdout) ? KCS_EXIT_INTERNAL : KCS_EXIT_OK;
+	}
+	for (i = 0; i < opts.n_files; i++)
+		n_stdin += strcmp(opts.files[i], "-") == 0;
+	if (n_stdin > 1) {
+		fprintf(stderr, "kubecapscan: standard input ('-f -') can be read only once\n");
+		return KCS_EXIT_USAGE;
+	}
+
+	if (output_open(&out, opts.output_file, &err)) {
+		print_error(&err);
+		return err.code == KCS_ERR_USAGE ? KCS_EXIT_USAGE : KCS_EXIT_INTERNAL;
+	}
+	scan = kcs_scan_new(&opts.psa_default);
+	rep = scan ? make_report(opts.format, out.f) : NULL;
+	if (!scan || !rep) {
+		kcs_error_set(&err, KCS_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if ((rc = kcs_scan_attach_report(scan, rep, &err)))
+		goto out;
+	cbs = kcs_scan_reader_cbs(scan);
+	reader = kcs_reader_new(&cbs, KCS_HINT_NONE);
+	if (!reader) {
+		rc = kcs_error_set(&err, KCS_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if ((rc = kcs_scan_begin(scan, &err)))
+		goto out;
+
+	for (i = 0; i < opts.n_files; i++) {
+		/* Report writers check their stream only at the end, so any
+		 * error here is about the input. */
+		in_rc = kcs_input_file(reader, opts.files[i], &in_err);
+		if (in_rc)
+			break;
+		kcs_scan_note_skipped(scan, kcs_reader_info(reader));
+	}
+	if (in_rc)
+		kcs_scan_add_error(scan, &in_err);
+	note = kcs_scan_skipped_note(scan);
+	if (note) {
+		fprintf(stderr, "kubecapscan: note: %s\n", note);
+		if (kcs_scan_add_warning(scan, "%s", note)) {
+			rc = kcs_error_set(&err, KCS_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+	}
+
+	src.kind = KCS_SOURCE_FILE;
+	src.files = opts.files;
+	src.n_files = opts.n_files;
+	rc = kcs_scan_finish(scan, &src, in_rc == KCS_OK, &err);
+
+out:
+	if (in_rc) {
+		print_error(&in_err);
+		output_abandon(&out);
+		status = in_rc == KCS_ERR_NOMEM ? KCS_EXIT_INTERNAL : KCS_EXIT_USAGE;
+	} else if (rc) {
+		print_error(&err);
+		output_abandon(&out);
+		status = KCS_EXIT_INTERNAL;
+	} else if (output_commit(&out, &err)) {
+		print_error(&err);
+		status = KCS_EXIT_INTERNAL;
+	} else {
+		status = kcs_scan_has_failures(scan) ? KCS_EXIT_FINDINGS : KCS_EXIT_OK;
+	}
+	kcs_reader_free(reader);
+	kcs_scan_free(scan);
+	return status;
+}

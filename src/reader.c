@@ -1,0 +1,981 @@
+/*
+ * reader.c - the streaming pod/namespace reader (see reader.h).
+ *
+ * Shape of what we read; everything else is skipped with one counter:
+ *
+ *   document -> kind, metadata{continue, resourceVersion, remainingItemCount,
+ *               name, namespace, uid, labels}, items[], spec,
+ *               code/reason/message/status (a Status body)
+ *   items[]  -> item{kind, metadata{name, namespace, uid, labels}, spec}
+ *   spec     -> os{name}, hostNetwork, initContainers[], containers[],
+ *               ephemeralContainers[]
+ *   container-> name, securityContext{privileged, capabilities{add[], drop[]}}
+ *
+ * A top-level object is both a possible list and a possible single object:
+ * its item fields are collected too, and if no items array appeared it is
+ * treated as one item when it closes.
+ *
+ * Duplicate keys behave as Go's encoding/json decodes them into the API
+ * types (last scalar wins, a repeated list replaces the earlier one, a
+ * repeated object is merged, null clears), so a hostile file cannot make us
+ * see a drop list the API server would not.
+ *
+ * A field of the wrong JSON type never yields a PASS: inside a container it
+ * marks the container MALFORMED, at pod level the pod, and in the list
+ * envelope or a namespace it is an input error.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <yajl/yajl_parse.h>
+
+#include "kcs/alloc.h"
+#include "kcs/reader.h"
+#include "kcs/banned.h"
+
+/* What a value in a given place means to us. */
+enum slot {
+	S_SKIP,
+	/* envelope */
+	S_DOC, S_DOC_KIND, S_DOC_META, S_ITEMS, S_ITEM, S_ITEM_KIND,
+	S_ITEM_META, S_STATUS_CODE, S_STATUS_REASON, S_STATUS_MESSAGE,
+	S_STATUS_STATUS, S_CONTINUE, S_RV, S_REMAINING,
+	/* item metadata */
+	S_NAME, S_NAMESPACE, S_UID, S_LABELS,
+	S_L_ENFORCE, S_L_ENFORCE_V, S_L_AUDIT, S_L_AUDIT_V, S_L_WARN,
+	S_L_WARN_V,
+	/* pod level */
+	S_SPEC, S_OS, S_OS_NAME, S_HOSTNET, S_CL_INIT, S_CL_MAIN, S_CL_EPH,
+	S_CONTAINER,
+	/* container level */
+	S_C_NAME, S_SC, S_PRIV, S_CAPS, S_ADD, S_DROP, S_CAP,
+};
+
+/* Open JSON containers we track (skipped ones are only counted). */
+enum node {
+	N_DOC, N_DOC_META, N_ITEMS, N_ITEM, N_META, N_LABELS, N_SPEC, N_OS,
+	N_CLIST, N_CONTAINER, N_SC, N_CAPS, N_CAPLIST,
+};
+
+/* Keys per node: the schema of what we keep, on one screen. */
+struct keyslot {
+	enum node node;
+	const char *key;
+	unsigned char len;
+	enum slot slot;
+};
+
+#define K(n, k, s) { n, k, sizeof(k) - 1, s }
+static const struct keyslot keys[] = {
+	K(N_DOC, "kind", S_DOC_KIND),
+	K(N_DOC, "metadata", S_DOC_META),
+	K(N_DOC, "items", S_ITEMS),
+	K(N_DOC, "spec", S_SPEC),
+	K(N_DOC, "code", S_STATUS_CODE),
+	K(N_DOC, "reason", S_STATUS_REASON),
+	K(N_DOC, "message", S_STATUS_MESSAGE),
+	K(N_DOC, "status", S_STATUS_STATUS),
+	K(N_DOC_META, "continue", S_CONTINUE),
+	K(N_DOC_META, "resourceVersion", S_RV),
+	K(N_DOC_META, "remainingItemCount", S_REMAINING),
+	K(N_DOC_META, "name", S_NAME),
+	K(N_DOC_META, "namespace", S_NAMESPACE),
+	K(N_DOC_META, "uid", S_UID),
+	K(N_DOC_META, "labels", S_LABELS),
+	K(N_ITEM, "kind", S_ITEM_KIND),
+	K(N_ITEM, "metadata", S_ITEM_META),
+	K(N_ITEM, "spec", S_SPEC),
+	K(N_META, "name", S_NAME),
+	K(N_META, "namespace", S_NAMESPACE),
+	K(N_META, "uid", S_UID),
+	K(N_META, "labels", S_LABELS),
+	K(N_LABELS, "pod-security.kubernetes.io/enforce", S_L_ENFORCE),
+	K(N_LABELS, "pod-security.kubernetes.io/enforce-version", S_L_ENFORCE_V),
+	K(N_LABELS, "pod-security.kubernetes.io/audit", S_L_AUDIT),
+	K(N_LABELS, "pod-security.kubernetes.io/audit-version", S_L_AUDIT_V),
+	K(N_LABELS, "pod-security.kubernetes.io/warn", S_L_WARN),
+	K(N_LABELS, "pod-security.kubernetes.io/warn-version", S_L_WARN_V),
+	K(N_SPEC, "os", S_OS),
+	K(N_SPEC, "hostNetwork", S_HOSTNET),
+	K(N_SPEC, "initContainers", S_CL_INIT),
+	K(N_SPEC, "containers", S_CL_MAIN),
+	K(N_SPEC, "ephemeralContainers", S_CL_EPH),
+	K(N_OS, "name", S_OS_NAME),
+	K(N_CONTAINER, "name", S_C_NAME),
+	K(N_CONTAINER, "securityContext", S_SC),
+	K(N_SC, "privileged", S_PRIV),
+	K(N_SC, "capabilities", S_CAPS),
+	K(N_CAPS, "add", S_ADD),
+	K(N_CAPS, "drop", S_DROP),
+};
+#undef K
+
+/* One open container on the stack. */
+struct frame {
+	enum node node;
+	unsigned char aux; /* N_CLIST: enum kcs_ctype; N_CAPLIST: 1 = drop */
+};
+
+/* The item being read (a pod or a namespace, decided when it closes). */
+struct item {
+	char kind[KCS_KIND_MAX + 1];
+	unsigned char has_kind;
+	unsigned char has_namespace;  /* metadata.namespace was present */
+	unsigned char meta_bad;       /* name/namespace/uid of the wrong type */
+	unsigned char labels_bad;     /* a PSA label of the wrong type */
+	unsigned char pod_fields;     /* saw a container list: it is a pod */
+	struct kcs_pod pod;           /* pod fields; name/ns/uid live here */
+	struct kcs_psa_labels labels;
+};
+
+struct kcs_reader {
+	struct kcs_reader_cbs cbs;
+	enum kcs_reader_hint hint;
+	yajl_handle h;
+	yajl_callbacks callbacks;
+
+	struct frame stack[KCS_JSON_MAX_DEPTH];
+	size_t depth;          /* frames in use */
+	size_t skip;           /* depth inside a skipped subtree, 0 if none */
+	enum slot pending;     /* meaning of the next value in a map */
+	size_t cur;            /* index of the open container in item.pod */
+	unsigned char done;    /* the top-level value has closed */
+	unsigned char failed;  /* an error was returned; restart first */
+
+	unsigned long long fed; /* bytes fed before the current chunk */
+	struct item item;
+	struct kcs_doc_info info;
+	struct kcs_error *err;  /* where callbacks record errors */
+	enum kcs_err rc;        /* code a callback canceled the parse with */
+};
+
+/* ---- small helpers ---------------------------------------------------- */
+
+static int fail(struct kcs_reader *r, enum kcs_err code, const char *what)
+{
+	r->rc = kcs_error_set(r->err, code, "%s", what);
+	return 0; /* tells yajl to stop: client_canceled */
+}
+
+static int set_name(struct kcs_reader *r, struct kcs_name *n,
+		    const unsigned char *s, size_t len, const char *what)
+{
+	if (len > KCS_NAME_MAX) {
+		r->rc = kcs_error_set(r->err, KCS_ERR_LIMIT,
+				      "%s longer than %d bytes", what,
+				      KCS_NAME_MAX);
+		return 0;
+	}
+	memcpy(n->s, s, len);
+	n->s[len] = '\0';
+	n->len = len;
+	return 1;
+}
+
+static int set_label(struct kcs_reader *r, struct kcs_label *l,
+		     const unsigned char *s, size_t len)
+{
+	if (len > KCS_LABEL_MAX) {
+		r->rc = kcs_error_set(r->err, KCS_ERR_LIMIT,
+				      "label value longer than %d bytes",
+				      KCS_LABEL_MAX);
+		return 0;
+	}
+	memcpy(l->s, s, len);
+	l->s[len] = '\0';
+	l->len = len;
+	l->present = 1;
+	return 1;
+}
+
+/* Copy into a fixed buffer, cutting (display-only fields). */
+static void copy_cut(char *dst, size_t size, const unsigned char *s,
+		     size_t len)
+{
+	if (len >= size)
+		len = size - 1;
+	memcpy(dst, s, len);
+	dst[len] = '\0';
+}
+
+static int bytes_equal(const char *a, const char *b)
+{
+	return strcmp(a, b) == 0;
+}
+
+static struct kcs_container *cur_container(struct kcs_reader *r)
+{
+	return &r->item.pod.containers[r->cur];
+}
+
+static void reset_item(struct kcs_reader *r)
+{
+	struct item *it = &r->item;
+
+	kcs_pod_reset(&it->pod);
+	memset(it->kind, 0, sizeof(it->kind));
+	it->has_kind = it->has_namespace = it->meta_bad = 0;
+	it->labels_bad = it->pod_fields = 0;
+	memset(&it->labels, 0, sizeof(it->labels));
+}
+
+/* A repeated container list replaces the earlier one, as in Go. */
+static void drop_containers_of(struct kcs_pod *pod, enum kcs_ctype type)
+{
+	size_t i, j = 0;
+
+	for (i = 0; i < pod->n; i++)
+		if (pod->containers[i].type != type)
+			pod->containers[j++] = pod->containers[i];
+	pod->n = j;
+}
+
+static struct frame *top(struct kcs_reader *r)
+{
+	return r->depth ? &r->stack[r->depth - 1] : NULL;
+}
+
+static int push(struct kcs_reader *r, enum node n, unsigned char aux)
+{
+	if (r->depth + r->skip >= KCS_JSON_MAX_DEPTH)
+		return fail(r, KCS_ERR_LIMIT, "JSON nested deeper than 64 levels");
+	r->stack[r->depth].node = n;
+	r->stack[r->depth].aux = aux;
+	r->depth++;
+	return 1;
+}
+
+static int enter_skip(struct kcs_reader *r)
+{
+	if (r->depth + r->skip >= KCS_JSON_MAX_DEPTH)
+		return fail(r, KCS_ERR_LIMIT, "JSON nested deeper than 64 levels");
+	r->skip++;
+	return 1;
+}
+
+/* The slot of the value about to start, from the open container. */
+static enum slot value_slot(struct kcs_reader *r)
+{
+	struct frame *f = top(r);
+
+	if (!f)
+		return r->done ? S_SKIP : S_DOC;
+	switch (f->node) {
+	case N_ITEMS: return S_ITEM;
+	case N_CLIST: return S_CONTAINER;
+	case N_CAPLIST: return S_CAP;
+	default: return r->pending;
+	}
+}
+
+/*
+ * A value of the wrong JSON type arrived for `s`. Decide what it spoils:
+ * the container, the pod, the item's identity, or the whole document.
+ */
+static int wrong_type(struct kcs_reader *r, enum slot s)
+{
+	switch (s) {
+	case S_C_NAME: case S_SC: case S_PRIV: case S_CAPS: case S_ADD:
+	case S_DROP: case S_CAP:
+		cur_container(r)->malformed = 1;
+		return 1;
+	case S_SPEC: case S_OS: case S_OS_NAME: case S_HOSTNET:
+	case S_CL_INIT: case S_CL_MAIN: case S_CL_EPH: case S_CONTAINER:
+		r->item.pod.malformed = 1;
+		return 1;
+	case S_NAME: case S_NAMESPACE: case S_UID: case S_LABELS:
+		r->item.meta_bad = 1;
+		return 1;
+	case S_L_ENFORCE: case S_L_ENFORCE_V: case S_L_AUDIT:
+	case S_L_AUDIT_V: case S_L_WARN: case S_L_WARN_V:
+		r->item.labels_bad = 1;
+		return 1;
+	case S_DOC:
+		return fail(r, KCS_ERR_PARSE,
+			    "the top-level JSON value is not an object");
+	case S_ITEMS:
+		return fail(r, KCS_ERR_PARSE, "'items' is not an array");
+	case S_ITEM:
+		return fail(r, KCS_ERR_PARSE, "an element of 'items' is not an object");
+	case S_DOC_KIND: case S_ITEM_KIND:
+		return fail(r, KCS_ERR_PARSE, "'kind' is not a string");
+	case S_DOC_META: case S_ITEM_META:
+		r->item.meta_bad = 1;
+		return 1;
+	case S_CONTINUE: case S_RV: case S_REMAINING:
+		return fail(r, KCS_ERR_PARSE, "list metadata has a field of the wrong type");
+	case S_STATUS_CODE: case S_STATUS_REASON: case S_STATUS_MESSAGE:
+	case S_STATUS_STATUS: case S_SKIP:
+		return 1; /* only meaningful in a Status; ignore otherwise */
+	}
+	return 1;
+}
+
+/* ---- deciding an item ----------------------------------------------- */
+
+static int is_kind(const struct item *it, const char *k)
+{
+	return it->has_kind && bytes_equal(it->kind, k);
+}
+
+static void note_skipped(struct kcs_reader *r, const char *kind)
+{
+	struct kcs_doc_info *in = &r->info;
+	size_t i;
+
+	in->n_skipped++;
+	for (i = 0; i < in->n_skipped_kinds; i++)
+		if (bytes_equal(in->skipped_kinds[i], kind))
+			return;
+	if (in->n_skipped_kinds < KCS_SKIPPED_KINDS_MAX)
+		snprintf(in->skipped_kinds[in->n_skipped_kinds++],
+			 sizeof(in->skipped_kinds[0]), "%s", kind);
+}
+
+enum what { W_POD, W_NAMESPACE, W_SKIP, W_UNKNOWN };
+
+static enum what classify_item(struct kcs_reader *r)
+{
+	struct item *it = &r->item;
+	const char *lk = r->info.kind;
+
+	if (it->has_kind) {
+		if (is_kind(it, "Pod"))
+			return W_POD;
+		if (is_kind(it, "Namespace"))
+			return W_NAMESPACE;
+		/* metadata-only objects: a namespace is the cluster-scoped one */
+		if (is_kind(it, "PartialObjectMetadata") && !it->has_namespace &&
+		    (r->hint == KCS_HINT_NAMESPACES ||
+		     (r->hint == KCS_HINT_NONE && !it->pod_fields)))
+			return W_NAMESPACE;
+		return W_SKIP;
+	}
+	if (r->info.is_list && lk[0]) {
+		if (bytes_equal(lk, "PodList"))
+			return W_POD;
+		if (bytes_equal(lk, "NamespaceList"))
+			return W_NAMESPACE;
+		if (bytes_equal(lk, "PartialObjectMetadataList") &&
+		    r->hint == KCS_HINT_NAMESPACES)
+			return W_NAMESPACE;
+		if (!bytes_equal(lk, "List"))
+			return W_SKIP;
+	}
+	if (r->hint == KCS_HINT_PODS)
+		return W_POD;
+	if (r->hint == KCS_HINT_NAMESPACES)
+		return W_NAMESPACE;
+	return it->pod_fields ? W_POD : W_UNKNOWN;
+}
+
+static int emit_pod(struct kcs_reader *r)
+{
+	struct kcs_pod *pod = &r->item.pod;
+
+	if (r->item.meta_bad)
+		pod->malformed = 1;
+	kcs_audit_pod(pod);
+	r->info.n_pods++;
+	if (r->cbs.on_pod) {
+		enum kcs_err rc = r->cbs.on_pod(pod, r->cbs.user, r->err);
+
+		if (rc) {
+			r->rc = rc;
+			return 0;
+		}
+	}
+	return 1;
+}
+
+static int emit_namespace(struct kcs_reader *r)
+{
+	struct item *it = &r->item;
+	struct kcs_nsobj ns;
+
+	if (it->meta_bad || it->labels_bad)
+		return fail(r, KCS_ERR_PARSE,
+			    "a namespace's metadata has a field of the wrong type");
+	if (!it->pod.name.len)
+		return fail(r, KCS_ERR_PARSE, "a namespace has no metadata.name");
+	r->info.n_namespaces++;
+	if (!r->cbs.on_namespace)
+		return 1;
+	ns.name = it->pod.name;
+	ns.uid = it->pod.uid;
+	ns.has_uid = it->pod.has_uid;
+	ns.labels = it->labels;
+	r->rc = r->cbs.on_namespace(&ns, r->cbs.user, r->err);
+	return r->rc == KCS_OK;
+}
+
+static int finish_item(struct kcs_reader *r)
+{
+	switch (classify_item(r)) {
+	case W_POD:
+		return emit_pod(r);
+	case W_NAMESPACE:
+		return emit_namespace(r);
+	case W_SKIP:
+		note_skipped(r, r->item.has_kind ? r->item.kind : r->info.kind);
+		return 1;
+	case W_UNKNOWN:
+		break;
+	}
+	return fail(r, KCS_ERR_PARSE,
+		    "cannot tell the kind of an object: it has no 'kind' and "
+		    "no list kind came before it");
+}
+
+/* ---- yajl callbacks ------------------------------------------------- */
+
+static int cb_start_map(void *ctx)
+{
+	struct kcs_reader *r = ctx;
+	enum slot s;
+	struct kcs_container *c;
+
+	if (r->skip)
+		return enter_skip(r);
+	s = value_slot(r);
+	r->pending = S_SKIP;
+	switch (s) {
+	case S_DOC:
+		reset_item(r);
+		return push(r, N_DOC, 0);
+	case S_ITEM:
+		reset_item(r);
+		return push(r, N_ITEM, 0);
+	case S_DOC_META:
+		return push(r, N_DOC_META, 0);
+	case S_ITEM_META:
+		return push(r, N_META, 0);
+	case S_LABELS:
+		return push(r, N_LABELS, 0);
+	case S_SPEC:
+		return push(r, N_SPEC, 0);
+	case S_OS:
+		return push(r, N_OS, 0);
+	case S_CONTAINER:
+		c = kcs_pod_add_container(&r->item.pod,
+					  (enum kcs_ctype)top(r)->aux, r->err);
+		if (!c) {
+			r->rc = r->err ? r->err->code : KCS_ERR_NOMEM;
+			return 0;
+		}
+		r->cur = r->item.pod.n - 1;
+		return push(r, N_CONTAINER, 0);
+	case S_SC:
+		cur_container(r)->has_sc = 1;
+		return push(r, N_SC, 0);
+	case S_CAPS:
+		cur_container(r)->has_caps = 1;
+		return push(r, N_CAPS, 0);
+	case S_STATUS_STATUS: /* a pod's status object: not ours */
+	case S_SKIP:
+		return enter_skip(r);
+	default:
+		return wrong_type(r, s) && enter_skip(r);
+	}
+}
+
+static int cb_end_map(void *ctx)
+{
+	struct kcs_reader *r = ctx;
+	enum node n;
+
+	if (r->skip) {
+		r->skip--;
+		return 1;
+	}
+	n = top(r)->node;
+	r->depth--;
+	r->pending = S_SKIP;
+	if (n == N_ITEM)
+		return finish_item(r);
+	if (n == N_DOC) {
+		r->done = 1;
+		if (bytes_equal(r->info.kind, "Status")) {
+			r->info.status.present = 1;
+			return 1;
+		}
+		if (!r->info.is_list) {
+			r->item.has_kind = r->info.kind[0] != '\0';
+			memcpy(r->item.kind, r->info.kind, sizeof(r->item.kind));
+			return finish_item(r);
+		}
+	}
+	return 1;
+}
+
+static int cb_start_array(void *ctx)
+{
+	struct kcs_reader *r = ctx;
+	enum slot s;
+
+	if (r->skip)
+		return enter_skip(r);
+	s = value_slot(r);
+	r->pending = S_SKIP;
+	switch (s) {
+	case S_ITEMS:
+		r->info.is_list = 1;
+		return push(r, N_ITEMS, 0);
+	case S_CL_INIT:
+	case S_CL_MAIN:
+	case S_CL_EPH: {
+		enum kcs_ctype t = s == S_CL_INIT   ? KCS_CTYPE_INIT
+				   : s == S_CL_MAIN ? KCS_CTYPE_CONTAINER
+						    : KCS_CTYPE_EPHEMERAL;
+
+		r->item.pod_fields = 1;
+		drop_containers_of(&r->item.pod, t);
+		return push(r, N_CLIST, (unsigned char)t);
+	}
+	case S_ADD:
+		cur_container(r)->add = 0;
+		return push(r, N_CAPLIST, 0);
+	case S_DROP:
+		cur_container(r)->drop = 0;
+		return push(r, N_CAPLIST, 1);
+	case S_SKIP:
+		return enter_skip(r);
+	default:
+		return wrong_type(r, s) && enter_skip(r);
+	}
+}
+
+static int cb_end_array(void *ctx)
+{
+	struct kcs_reader *r = ctx;
+
+	if (r->skip) {
+		r->skip--;
+		return 1;
+	}
+	r->depth--;
+	r->pending = S_SKIP;
+	return 1;
+}
+
+static int cb_map_key(void *ctx, const unsigned char *k, size_t len)
+{
+	struct kcs_reader *r = ctx;
+	enum node n;
+	size_t i;
+
+	if (r->skip)
+		return 1;
+	n = top(r)->node;
+	r->pending = S_SKIP;
+	for (i = 0; i < KCS_ARRAY_SIZE(keys); i++) {
+		if (keys[i].node == n && keys[i].len == len &&
+		    memcmp(keys[i].key, k, len) == 0) {
+			r->pending = keys[i].slot;
+			break;
+		}
+	}
+	return 1;
+}
+
+static struct kcs_label *label_of(struct kcs_reader *r, enum slot s)
+{
+	struct kcs_psa_labels *l = &r->item.labels;
+
+	switch (s) {
+	case S_L_ENFORCE: return &l->enforce;
+	case S_L_ENFORCE_V: return &l->enforce_version;
+	case S_L_AUDIT: return &l->audit;
+	case S_L_AUDIT_V: return &l->audit_version;
+	case S_L_WARN: return &l->warn;
+	case S_L_WARN_V: return &l->warn_version;
+	default: return NULL;
+	}
+}
+
+static int cb_string(void *ctx, const unsigned char *s, size_t len)
+{
+	struct kcs_reader *r = ctx;
+	enum slot slot;
+	struct kcs_pod *pod = &r->item.pod;
+
+	if (r->skip)
+		return 1;
+	slot = value_slot(r);
+	r->pending = S_SKIP;
+	switch (slot) {
+	case S_SKIP:
+		return 1;
+	case S_DOC_KIND:
+		copy_cut(r->info.kind, sizeof(r->info.kind), s,
+			 len > KCS_KIND_MAX ? 0 : len);
+		if (len > KCS_KIND_MAX)
+			snprintf(r->info.kind, sizeof(r->info.kind), "?");
+		return 1;
+	case S_ITEM_KIND:
+		r->item.has_kind = 1;
+		copy_cut(r->item.kind, sizeof(r->item.kind), s,
+			 len > KCS_KIND_MAX ? 0 : len);
+		if (len > KCS_KIND_MAX)
+			snprintf(r->item.kind, sizeof(r->item.kind), "?");
+		return 1;
+	case S_STATUS_REASON:
+		copy_cut(r->info.status.reason, sizeof(r->info.status.reason),
+			 s, len);
+		return 1;
+	case S_STATUS_MESSAGE:
+		copy_cut(r->info.status.message,
+			 sizeof(r->info.status.message), s, len);
+		return 1;
+	case S_STATUS_STATUS:
+		copy_cut(r->info.status.status, sizeof(r->info.status.status),
+			 s, len);
+		return 1;
+	case S_CONTINUE:
+		kcs_buf_reset(&r->info.continue_token);
+		if (kcs_buf_add(&r->info.continue_token, s, len))
+			return fail(r, r->info.continue_token.err == KCS_ERR_LIMIT
+					       ? KCS_ERR_LIMIT : KCS_ERR_NOMEM,
+				    "continue token too long or out of memory");
+		return 1;
+	case S_RV:
+		if (len > KCS_RV_MAX)
+			return fail(r, KCS_ERR_LIMIT, "resourceVersion too long");
+		copy_cut(r->info.resource_version,
+			 sizeof(r->info.resource_version), s, len);
+		return 1;
+	case S_NAME:
+		return set_name(r, &pod->name, s, len, "metadata.name");
+	case S_NAMESPACE:
+		r->item.has_namespace = 1;
+		return set_name(r, &pod->ns, s, len, "metadata.namespace");
+	case S_UID:
+		if (len > KCS_UID_MAX)
+			return fail(r, KCS_ERR_LIMIT, "metadata.uid too long");
+		memcpy(pod->uid.s, s, len);
+		pod->uid.s[len] = '\0';
+		pod->uid.len = len;
+		pod->has_uid = 1;
+		return 1;
+	case S_L_ENFORCE: case S_L_ENFORCE_V: case S_L_AUDIT:
+	case S_L_AUDIT_V: case S_L_WARN: case S_L_WARN_V:
+		return set_label(r, label_of(r, slot), s, len);
+	case S_OS_NAME:
+		pod->windows = len == 7 && memcmp(s, "windows", 7) == 0;
+		return 1;
+	case S_C_NAME:
+		return set_name(r, &cur_container(r)->name, s, len,
+				"container name");
+	case S_CAP:
+		if (top(r)->aux)
+			cur_container(r)->drop |= kcs_cap_classify((const char *)s, len);
+		else
+			cur_container(r)->add |= kcs_cap_classify((const char *)s, len);
+		return 1;
+	default:
+		return wrong_type(r, slot);
+	}
+}
+
+static int cb_boolean(void *ctx, int b)
+{
+	struct kcs_reader *r = ctx;
+	enum slot slot;
+
+	if (r->skip)
+		return 1;
+	slot = value_slot(r);
+	r->pending = S_SKIP;
+	switch (slot) {
+	case S_SKIP:
+		return 1;
+	case S_HOSTNET:
+		r->item.pod.host_network = b ? 1 : 0;
+		return 1;
+	case S_PRIV:
+		cur_container(r)->privileged = b ? 1 : 0;
+		return 1;
+	default:
+		return wrong_type(r, slot);
+	}
+}
+
+static int cb_null(void *ctx)
+{
+	struct kcs_reader *r = ctx;
+	enum slot slot;
+	struct kcs_container *c;
+
+	if (r->skip)
+		return 1;
+	slot = value_slot(r);
+	r->pending = S_SKIP;
+	switch (slot) {
+	case S_SKIP: case S_DOC_KIND: case S_ITEM_KIND: case S_DOC_META:
+	case S_ITEM_META: case S_SPEC: case S_LABELS: case S_CONTINUE:
+	case S_RV: case S_REMAINING: case S_STATUS_CODE:
+	case S_STATUS_REASON: case S_STATUS_MESSAGE: case S_STATUS_STATUS:
+		return 1; /* null reads as absent */
+	case S_ITEMS:
+		r->info.is_list = 1;
+		return 1;
+	case S_NAME: case S_NAMESPACE: case S_UID:
+		return 1;
+	case S_OS: case S_OS_NAME:
+		r->item.pod.windows = 0;
+		return 1;
+	case S_HOSTNET:
+		r->item.pod.host_network = 0;
+		return 1;
+	case S_CL_INIT:
+		r->item.pod_fields = 1;
+		drop_containers_of(&r->item.pod, KCS_CTYPE_INIT);
+		return 1;
+	case S_CL_MAIN:
+		r->item.pod_fields = 1;
+		drop_containers_of(&r->item.pod, KCS_CTYPE_CONTAINER);
+		return 1;
+	case S_CL_EPH:
+		r->item.pod_fields = 1;
+		drop_containers_of(&r->item.pod, KCS_CTYPE_EPHEMERAL);
+		return 1;
+	case S_SC:
+		c = cur_container(r);
+		c->has_sc = c->has_caps = c->privileged = 0;
+		c->add = c->drop = 0;
+		return 1;
+	case S_CAPS:
+		c = cur_container(r);
+		c->has_caps = 0;
+		c->add = c->drop = 0;
+		return 1;
+	case S_PRIV:
+		cur_container(r)->privileged = 0;
+		return 1;
+	case S_ADD:
+		cur_container(r)->add = 0;
+		return 1;
+	case S_DROP:
+		cur_container(r)->drop = 0;
+		return 1;
+	default:
+		return wrong_type(r, slot);
+	}
+}
+
+/* Parse a JSON integer's text; returns -1 if it is not a plain int64. */
+static int parse_int(const unsigned char *s, size_t len, long long *out)
+{
+	long long v = 0;
+	size_t i = 0;
+	int neg = 0;
+
+	if (len && s[0] == '-') {
+		neg = 1;
+		i = 1;
+	}
+	if (i == len)
+		return -1;
+	for (; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		if (v > (0x7fffffffffffffffLL - (s[i] - '0')) / 10)
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	*out = neg ? -v : v;
+	return 0;
+}
+
+static int cb_number(void *ctx, const char *s, size_t len)
+{
+	struct kcs_reader *r = ctx;
+	enum slot slot;
+	long long v;
+
+	if (r->skip)
+		return 1;
+	slot = value_slot(r);
+	r->pending = S_SKIP;
+	switch (slot) {
+	case S_SKIP:
+		return 1;
+	case S_STATUS_CODE:
+		if (parse_int((const unsigned char *)s, len, &v) == 0)
+			r->info.status.code = v;
+		return 1;
+	case S_REMAINING:
+		if (parse_int((const unsigned char *)s, len, &v))
+			return fail(r, KCS_ERR_PARSE,
+				    "remainingItemCount is not an integer");
+		r->info.remaining_items = v;
+		return 1;
+	default:
+		return wrong_type(r, slot);
+	}
+}
+
+/* ---- public API ----------------------------------------------------- */
+
+static enum kcs_err open_parser(struct kcs_reader *r, struct kcs_error *err)
+{
+	r->h = yajl_alloc(&r->callbacks, &kcs_yajl_alloc_funcs, r);
+	if (!r->h)
+		return kcs_error_set(err, KCS_ERR_NOMEM, "out of memory");
+	return KCS_OK;
+}
+
+static void reset_state(struct kcs_reader *r)
+{
+	struct kcs_buf keep = r->info.continue_token;
+
+	r->depth = r->skip = 0;
+	r->pending = S_SKIP;
+	r->cur = 0;
+	r->done = r->failed = 0;
+	r->fed = 0;
+	r->rc = KCS_OK;
+	reset_item(r);
+	memset(&r->info, 0, sizeof(r->info));
+	r->info.continue_token = keep;
+	kcs_buf_reset(&r->info.continue_token);
+	r->info.remaining_items = -1;
+}
+
+struct kcs_reader *kcs_reader_new(const struct kcs_reader_cbs *cbs,
+				  enum kcs_reader_hint hint)
+{
+	struct kcs_reader *r = kcs_calloc(1, sizeof(*r));
+
+	if (!r)
+		return NULL;
+	if (cbs)
+		r->cbs = *cbs;
+	r->hint = hint;
+	r->callbacks = (yajl_callbacks){
+		.yajl_null = cb_null,
+		.yajl_boolean = cb_boolean,
+		.yajl_number = cb_number,
+		.yajl_string = cb_string,
+		.yajl_start_map = cb_start_map,
+		.yajl_map_key = cb_map_key,
+		.yajl_end_map = cb_end_map,
+		.yajl_start_array = cb_start_array,
+		.yajl_end_array = cb_end_array,
+	};
+	kcs_pod_init(&r->item.pod);
+	kcs_buf_init(&r->info.continue_token, KCS_CONTINUE_MAX);
+	reset_state(r);
+	if (open_parser(r, NULL)) {
+		kcs_free(r);
+		return NULL;
+	}
+	return r;
+}
+
+void kcs_reader_free(struct kcs_reader *r)
+{
+	if (!r)
+		return;
+	if (r->h)
+		yajl_free(r->h);
+	kcs_pod_release(&r->item.pod);
+	kcs_buf_release(&r->info.continue_token);
+	kcs_free(r);
+}
+
+enum kcs_err kcs_reader_restart(struct kcs_reader *r, struct kcs_error *err)
+{
+	if (r->h)
+		yajl_free(r->h);
+	r->h = NULL;
+	reset_state(r);
+	return open_parser(r, err);
+}
+
+/* Turn a yajl status into our error, naming the byte offset. */
+static enum kcs_err check(struct kcs_reader *r, yajl_status st,
+			  const unsigned char *chunk, size_t len,
+			  struct kcs_error *err)
+{
+	unsigned long long off;
+	unsigned char *msg;
+
+	if (st == yajl_status_ok)
+		return KCS_OK;
+	r->failed = 1;
+	off = r->fed + (chunk ? yajl_get_bytes_consumed(r->h) : 0);
+	if (st == yajl_status_client_canceled) {
+		if (err && err->code == KCS_OK)
+			kcs_error_set(err, r->rc ? r->rc : KCS_ERR_INTERNAL,
+				      "reader stopped without a reason");
+		if (err && err->offset < 0) {
+			size_t used = strlen(err->msg);
+
+			err->offset = (long long)off;
+			snprintf(err->msg + used, sizeof(err->msg) - used,
+				 " at byte %llu", off);
+		}
+		return r->rc ? r->rc : KCS_ERR_INTERNAL;
+	}
+	/* verbose=0: yajl's message then never quotes the input. */
+	msg = yajl_get_error(r->h, 0, chunk, len);
+	kcs_error_set(err, KCS_ERR_PARSE, "invalid JSON at byte %llu: %s", off,
+		      msg ? (const char *)msg : "parse error");
+	if (err && err->offset < 0)
+		err->offset = (long long)off;
+	if (msg)
+		yajl_free_error(r->h, msg);
+	return KCS_ERR_PARSE;
+}
+
+enum kcs_err kcs_reader_feed(struct kcs_reader *r, const void *data,
+			     size_t len, struct kcs_error *err)
+{
+	yajl_status st;
+	enum kcs_err rc;
+
+	if (r->failed)
+		return kcs_error_set(err, KCS_ERR_INTERNAL,
+				     "reader fed after an error");
+	r->err = err;
+	r->rc = KCS_OK;
+	st = yajl_parse(r->h, data, len);
+	rc = check(r, st, data, len, err);
+	r->fed += len;
+	return rc;
+}
+
+enum kcs_err kcs_reader_finish(struct kcs_reader *r, struct kcs_error *err)
+{
+	yajl_status st;
+	enum kcs_err rc;
+
+	if (r->failed)
+		return kcs_error_set(err, KCS_ERR_INTERNAL,
+				     "reader finished after an error");
+	r->err = err;
+	r->rc = KCS_OK;
+	st = yajl_complete_parse(r->h);
+	rc = check(r, st, NULL, 0, err);
+	if (rc)
+		return rc;
+	if (!r->done) {
+		r->failed = 1;
+		kcs_error_set(err, KCS_ERR_PARSE,
+			      "JSON document ends early at byte %llu", r->fed);
+		if (err)
+			err->offset = (long long)r->fed;
+		return KCS_ERR_PARSE;
+	}
+	return KCS_OK;
+}
+
+unsigned long long kcs_reader_offset(const struct kcs_reader *r)
+{
+	return r->fed;
+}
+
+const struct kcs_doc_info *kcs_reader_info(const struct kcs_reader *r)
+{
+	return &r->info;
+}

@@ -1,0 +1,348 @@
+/*
+ * report_json.c - the kubecapscan/v1 JSON report, written with yajl_gen.
+ *
+ * Pods stream out as they are audited, so "pods" comes before
+ * "namespaces" and "summary" in the object (JSON object order carries no
+ * meaning; the schema fixes names, not order). yajl_gen escapes control
+ * characters and NUL bytes in names.
+ */
+#include <string.h>
+#include <yajl/yajl_gen.h>
+
+#include "kcs/alloc.h"
+#include "kcs/report.h"
+#include "kcs/version.h"
+#include "kcs/banned.h"
+
+struct json_report {
+	struct kcs_report base; /* must be first */
+	FILE *out;
+	yajl_gen g;
+	int io_error;
+};
+
+static void print_cb(void *ctx, const char *s, size_t len)
+{
+	struct json_report *j = ctx;
+
+	if (!j->io_error && fwrite(s, 1, len, j->out) != len)
+		j->io_error = 1;
+}
+
+/* Little wrappers so the writer below reads like the schema. */
+static void str(yajl_gen g, const char *s)
+{
+	yajl_gen_string(g, (const unsigned char *)s, strlen(s));
+}
+
+static void strn(yajl_gen g, const char *s, size_t len)
+{
+	yajl_gen_string(g, (const unsigned char *)s, len);
+}
+
+static void kv(yajl_gen g, const char *k, const char *v)
+{
+	str(g, k);
+	if (v)
+		str(g, v);
+	else
+		yajl_gen_null(g);
+}
+
+static void kint(yajl_gen g, const char *k, unsigned long long v)
+{
+	str(g, k);
+	yajl_gen_integer(g, (long long)v);
+}
+
+static enum kcs_err status(struct json_report *j, yajl_gen_status st,
+			   struct kcs_error *err)
+{
+	if (j->io_error)
+		return kcs_error_set(err, KCS_ERR_IO, "cannot write the JSON report");
+	if (st != yajl_gen_status_ok)
+		return kcs_error_set(err, KCS_ERR_INTERNAL,
+				     "JSON generator error %d", (int)st);
+	return KCS_OK;
+}
+
+static enum kcs_err json_begin(struct kcs_report *rep, time_t started,
+			       struct kcs_error *err)
+{
+	struct json_report *j = (struct json_report *)rep;
+	yajl_gen g = j->g;
+	char ts[32];
+
+	yajl_gen_map_open(g);
+	kv(g, "schemaVersion", KCS_SCHEMA_VERSION);
+	str(g, "tool");
+	yajl_gen_map_open(g);
+	kv(g, "name", "kubecapscan");
+	kv(g, "version", KCS_VERSION);
+	yajl_gen_map_close(g);
+	str(g, "control");
+	yajl_gen_map_open(g);
+	kv(g, "benchmark", KCS_CONTROL_BENCHMARK);
+	kv(g, "id", KCS_CONTROL_ID);
+	kv(g, "title", KCS_CONTROL_TITLE);
+	yajl_gen_map_close(g);
+	kcs_format_time(started, ts);
+	kv(g, "startedAt", ts);
+	str(g, "pods");
+	return status(j, yajl_gen_array_open(g), err);
+}
+
+static void flags_array(yajl_gen g, unsigned flags,
+			const char *(*name)(unsigned), unsigned n)
+{
+	unsigned i;
+
+	yajl_gen_array_open(g);
+	for (i = 0; i < n; i++)
+		if (flags & (1u << i))
+			str(g, name(1u << i));
+	yajl_gen_array_close(g);
+}
+
+static enum kcs_err json_pod(struct kcs_report *rep, const struct kcs_pod *pod,
+			     struct kcs_error *err)
+{
+	struct json_report *j = (struct json_report *)rep;
+	yajl_gen g = j->g;
+	size_t i;
+
+	yajl_gen_map_open(g);
+	str(g, "namespace");
+	strn(g, pod->ns.s, pod->ns.len);
+	str(g, "name");
+	strn(g, pod->name.s, pod->name.len);
+	str(g, "uid");
+	if (pod->has_uid)
+		strn(g, pod->uid.s, pod->uid.len);
+	else
+		yajl_gen_null(g);
+	kv(g, "verdict", kcs_verdict_name(pod->verdict));
+	kv(g, "reason", kcs_pod_reason_name(pod->reason));
+	str(g, "hostNetwork");
+	yajl_gen_bool(g, pod->host_network);
+	str(g, "containers");
+	yajl_gen_array_open(g);
+	for (i = 0; i < pod->n; i++) {
+		const struct kcs_container *c = &pod->containers[i];
+
+		yajl_gen_map_open(g);
+		str(g, "name");
+		strn(g, c->name.s, c->name.len);
+		kv(g, "type", kcs_ctype_name(c->type));
+		kv(g, "verdict", kcs_verdict_name(c->verdict));
+		kv(g, "reason", kcs_reason_name(c->reason));
+		str(g, "flags");
+		flags_array(g, c->flags, kcs_flag_name, KCS_F_COUNT);
+		kv(g, "message", kcs_reason_text(c->reason));
+		yajl_gen_map_close(g);
+	}
+	yajl_gen_array_close(g);
+	if (yajl_gen_map_close(g) != yajl_gen_status_ok)
+		return kcs_error_set(err, KCS_ERR_INTERNAL, "JSON generator error");
+	return KCS_OK; /* write errors are sticky: checked at the end */
+}
+
+static void label_pair(yajl_gen g, const char *key, const struct kcs_label *lv,
+		       const struct kcs_label *vv)
+{
+	str(g, key);
+	yajl_gen_map_open(g);
+	str(g, "level");
+	if (lv->present)
+		strn(g, lv->s, lv->len);
+	else
+		yajl_gen_null(g);
+	str(g, "version");
+	if (vv->present)
+		strn(g, vv->s, vv->len);
+	else
+		yajl_gen_null(g);
+	yajl_gen_map_close(g);
+}
+
+static void json_namespace(yajl_gen g, const struct kcs_ns_entry *e)
+{
+	const struct kcs_psa_labels *l = &e->labels;
+	char ver[32];
+
+	yajl_gen_map_open(g);
+	str(g, "name");
+	strn(g, e->name.s, e->name.len);
+	str(g, "uid");
+	if (e->has_uid)
+		strn(g, e->uid.s, e->uid.len);
+	else
+		yajl_gen_null(g);
+	kv(g, "verdict", kcs_verdict_name(e->result.verdict));
+	kv(g, "reason", kcs_ns_reason_name(e->result.reason));
+	str(g, "flags");
+	flags_array(g, e->result.flags, kcs_ns_flag_name, KCS_NF_COUNT);
+	str(g, "podSecurity");
+	yajl_gen_map_open(g);
+	label_pair(g, "enforce", &l->enforce, &l->enforce_version);
+	label_pair(g, "audit", &l->audit, &l->audit_version);
+	label_pair(g, "warn", &l->warn, &l->warn_version);
+	str(g, "effective");
+	if (e->result.verdict == KCS_VERDICT_UNKNOWN) {
+		yajl_gen_null(g);
+	} else {
+		yajl_gen_map_open(g);
+		kv(g, "level", kcs_psa_level_name(e->result.level));
+		kcs_psa_version_format(&e->result.version, ver, sizeof(ver));
+		kv(g, "version", ver);
+		yajl_gen_map_close(g);
+	}
+	yajl_gen_map_close(g);
+	str(g, "pods");
+	yajl_gen_map_open(g);
+	kint(g, "total", e->pods_total);
+	kint(g, "fail", e->pods_fail);
+	yajl_gen_map_close(g);
+	yajl_gen_map_close(g);
+}
+
+static void json_count(yajl_gen g, const char *key, const struct kcs_count *c,
+		       int namespaces)
+{
+	str(g, key);
+	yajl_gen_map_open(g);
+	kint(g, "total", c->total);
+	kint(g, "pass", c->pass);
+	kint(g, "fail", c->fail);
+	if (namespaces)
+		kint(g, "unknown", c->unknown);
+	else
+		kint(g, "notApplicable", c->not_applicable);
+	yajl_gen_map_close(g);
+}
+
+static void json_source(yajl_gen g, const struct kcs_source *src)
+{
+	size_t i;
+
+	str(g, "source");
+	yajl_gen_map_open(g);
+	if (!src || src->kind == KCS_SOURCE_FILE) {
+		kv(g, "kind", "file");
+		str(g, "files");
+		yajl_gen_array_open(g);
+		for (i = 0; src && i < src->n_files; i++)
+			str(g, src->files[i]);
+		yajl_gen_array_close(g);
+	} else {
+		kv(g, "kind", "cluster");
+		kv(g, "server", src->server ? src->server : "");
+		kv(g, "context", src->context);
+		kv(g, "serverVersion", src->server_version);
+		kv(g, "clusterId", src->cluster_id);
+		kv(g, "resourceVersion", src->resource_version);
+		str(g, "snapshotConsistent");
+		yajl_gen_bool(g, src->snapshot_consistent);
+		kv(g, "namespace", src->namespace);
+	}
+	yajl_gen_map_close(g);
+}
+
+static enum kcs_err json_end(struct kcs_report *rep,
+			     const struct kcs_scan_result *res,
+			     struct kcs_error *err)
+{
+	struct json_report *j = (struct json_report *)rep;
+	yajl_gen g = j->g;
+	char ts[32];
+	size_t i;
+
+	yajl_gen_array_close(g); /* pods */
+	str(g, "namespaces");
+	yajl_gen_array_open(g);
+	for (i = 0; i < res->n_ns; i++)
+		json_namespace(g, res->ns_sorted[i]);
+	yajl_gen_array_close(g);
+	str(g, "summary");
+	yajl_gen_map_open(g);
+	json_count(g, "namespaces", &res->namespaces, 1);
+	json_count(g, "pods", &res->pods, 0);
+	json_count(g, "containers", &res->containers, 0);
+	yajl_gen_map_close(g);
+	json_source(g, res->source);
+	str(g, "complete");
+	yajl_gen_bool(g, res->complete);
+	str(g, "errors");
+	yajl_gen_array_open(g);
+	for (i = 0; i < res->n_errors; i++) {
+		const struct kcs_scan_error *e = &res->errors[i];
+
+		yajl_gen_map_open(g);
+		kv(g, "code", kcs_err_name(e->code));
+		kv(g, "message", e->message);
+		kv(g, "source", e->source[0] ? e->source : NULL);
+		str(g, "httpStatus");
+		if (e->http_status)
+			yajl_gen_integer(g, e->http_status);
+		else
+			yajl_gen_null(g);
+		yajl_gen_map_close(g);
+	}
+	yajl_gen_array_close(g);
+	str(g, "warnings");
+	yajl_gen_array_open(g);
+	for (i = 0; i < res->n_warnings; i++)
+		str(g, res->warnings[i]);
+	yajl_gen_array_close(g);
+	kcs_format_time(res->finished, ts);
+	kv(g, "finishedAt", ts);
+	yajl_gen_map_close(g);
+	print_cb(j, "\n", 1);
+	return status(j, yajl_gen_status_ok, err);
+}
+
+static void json_free(struct kcs_report *rep)
+{
+	struct json_report *j = (struct json_report *)rep;
+
+	if (!j)
+		return;
+	if (j->g)
+		yajl_gen_free(j->g);
+	kcs_free(j);
+}
+
+static const struct kcs_report_ops json_ops = {
+	.name = "json",
+	.begin = json_begin,
+	.pod = json_pod,
+	.end = json_end,
+	.free = json_free,
+};
+
+struct kcs_report *kcs_report_json_new(FILE *out)
+{
+	struct json_report *j = kcs_calloc(1, sizeof(*j));
+
+	if (!j)
+		return NULL;
+	j->base.ops = &json_ops;
+	j->out = out;
+	j->g = yajl_gen_alloc(&kcs_yajl_alloc_funcs);
+	if (!j->g) {
+		kcs_free(j);
+		return NULL;
+	}
+	yajl_gen_config(j->g, yajl_gen_beautify, 1);
+	yajl_gen_config(j->g, yajl_gen_indent_string, "  ");
+	yajl_gen_config(j->g, yajl_gen_print_callback, print_cb, j);
+	return &j->base;
+}
+
+void kcs_format_time(time_t t, char buf[32])
+{
+	struct tm tm;
+
+	if (!gmtime_r(&t, &tm) || !strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		memcpy(buf, "1970-01-01T00:00:00Z", 21);
+}

@@ -1,0 +1,418 @@
+/*
+ * scan.c - one scan's state: namespace table, counters and report fan-out.
+ *
+ * The namespace table is an open-addressing hash (FNV-1a, linear probing,
+ * kept under 50% full) of heap records, because a scan must be able to
+ * answer "which namespace is this pod in" for every pod while keeping
+ * memory proportional to namespaces only.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kcs/alloc.h"
+#include "kcs/buf.h"
+#include "kcs/scan.h"
+#include "kcs/banned.h"
+
+#define KCS_SCAN_MAX_REPORTS 8
+/* Namespaces a scan will track; far above any real cluster (10k is big). */
+#define KCS_SCAN_MAX_NAMESPACES (1u << 20)
+
+struct kcs_scan {
+	struct kcs_psa_default def;
+	struct kcs_report *reports[KCS_SCAN_MAX_REPORTS];
+	size_t n_reports;
+	int begun;
+
+	struct kcs_ns_entry **slots; /* hash table, NULL = empty */
+	size_t n_slots;              /* power of two */
+	size_t n_ns;
+	struct kcs_ns_entry **sorted; /* built by finish */
+
+	struct kcs_count pods, containers, namespaces;
+	int any_fail;
+
+	struct kcs_scan_error errors[KCS_SCAN_MAX_ERRORS];
+	size_t n_errors;
+	char *warnings[KCS_SCAN_MAX_WARNINGS];
+	size_t n_warnings;
+
+	size_t n_skipped;
+	char skipped_kinds[KCS_SKIPPED_KINDS_MAX][KCS_KIND_MAX + 1];
+	size_t n_skipped_kinds;
+	char skipped_note[KCS_SKIPPED_KINDS_MAX * (KCS_KIND_MAX + 2) + 128];
+
+	time_t started, finished;
+};
+
+static unsigned long hash_name(const char *s, size_t len)
+{
+	unsigned long h = 2166136261u;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 16777619u;
+	}
+	return h;
+}
+
+struct kcs_scan *kcs_scan_new(const struct kcs_psa_default *def)
+{
+	struct kcs_scan *s = kcs_calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	if (def)
+		s->def = *def;
+	else
+		s->def = (struct kcs_psa_default)KCS_PSA_DEFAULT_INIT;
+	s->n_slots = 64;
+	s->slots = kcs_calloc(s->n_slots, sizeof(*s->slots));
+	if (!s->slots) {
+		kcs_free(s);
+		return NULL;
+	}
+	s->started = time(NULL);
+	return s;
+}
+
+void kcs_scan_free(struct kcs_scan *s)
+{
+	size_t i;
+
+	if (!s)
+		return;
+	for (i = 0; i < s->n_reports; i++)
+		if (s->reports[i]->ops->free)
+			s->reports[i]->ops->free(s->reports[i]);
+	for (i = 0; i < s->n_slots; i++)
+		kcs_free(s->slots[i]);
+	kcs_free(s->slots);
+	kcs_free(s->sorted);
+	for (i = 0; i < s->n_warnings; i++)
+		kcs_free(s->warnings[i]);
+	kcs_free(s);
+}
+
+enum kcs_err kcs_scan_attach_report(struct kcs_scan *s, struct kcs_report *rep,
+				    struct kcs_error *err)
+{
+	if (s->n_reports == KCS_SCAN_MAX_REPORTS) {
+		if (rep->ops->free)
+			rep->ops->free(rep);
+		return kcs_error_set(err, KCS_ERR_USAGE,
+				     "at most %d reports per run",
+				     KCS_SCAN_MAX_REPORTS);
+	}
+	s->reports[s->n_reports++] = rep;
+	return KCS_OK;
+}
+
+enum kcs_err kcs_scan_begin(struct kcs_scan *s, struct kcs_error *err)
+{
+	size_t i;
+	enum kcs_err rc;
+
+	s->begun = 1;
+	for (i = 0; i < s->n_reports; i++) {
+		rc = s->reports[i]->ops->begin(s->reports[i], s->started, err);
+		if (rc)
+			return rc;
+	}
+	return KCS_OK;
+}
+
+static enum kcs_err grow_table(struct kcs_scan *s, struct kcs_error *err)
+{
+	size_t n = s->n_slots * 2, i;
+	struct kcs_ns_entry **slots = kcs_calloc(n, sizeof(*slots));
+
+	if (!slots)
+		return kcs_error_set(err, KCS_ERR_NOMEM, "out of memory");
+	for (i = 0; i < s->n_slots; i++) {
+		struct kcs_ns_entry *e = s->slots[i];
+		size_t j;
+
+		if (!e)
+			continue;
+		j = hash_name(e->name.s, e->name.len) & (n - 1);
+		while (slots[j])
+			j = (j + 1) & (n - 1);
+		slots[j] = e;
+	}
+	kcs_free(s->slots);
+	s->slots = slots;
+	s->n_slots = n;
+	return KCS_OK;
+}
+
+static size_t probe(const struct kcs_scan *s, const char *name, size_t len)
+{
+	size_t j = hash_name(name, len) & (s->n_slots - 1);
+
+	while (s->slots[j] && !(s->slots[j]->name.len == len &&
+				memcmp(s->slots[j]->name.s, name, len) == 0))
+		j = (j + 1) & (s->n_slots - 1);
+	return j;
+}
+
+const struct kcs_ns_entry *kcs_scan_find_ns(const struct kcs_scan *s,
+					    const char *name, size_t len)
+{
+	return s->slots[probe(s, name, len)];
+}
+
+/* Find or create the record of namespace `name`. */
+static struct kcs_ns_entry *ns_get(struct kcs_scan *s,
+				   const struct kcs_name *name,
+				   struct kcs_error *err)
+{
+	size_t j = probe(s, name->s, name->len);
+	struct kcs_ns_entry *e = s->slots[j];
+
+	if (e)
+		return e;
+	if (s->n_ns >= KCS_SCAN_MAX_NAMESPACES) {
+		kcs_error_set(err, KCS_ERR_LIMIT, "more than %u namespaces",
+			      KCS_SCAN_MAX_NAMESPACES);
+		return NULL;
+	}
+	if ((s->n_ns + 1) * 2 > s->n_slots) {
+		if (grow_table(s, err))
+			return NULL;
+		j = probe(s, name->s, name->len);
+	}
+	e = kcs_calloc(1, sizeof(*e));
+	if (!e) {
+		kcs_error_set(err, KCS_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	e->name = *name;
+	s->slots[j] = e;
+	s->n_ns++;
+	return e;
+}
+
+static void count(struct kcs_count *c, enum kcs_verdict v)
+{
+	c->total++;
+	switch (v) {
+	case KCS_VERDICT_PASS: c->pass++; break;
+	case KCS_VERDICT_FAIL: c->fail++; break;
+	case KCS_VERDICT_NOT_APPLICABLE: c->not_applicable++; break;
+	case KCS_VERDICT_UNKNOWN: c->unknown++; break;
+	case KCS_VERDICT_EXEMPT: break;
+	}
+}
+
+enum kcs_err kcs_scan_pod(struct kcs_pod *pod, void *user,
+			  struct kcs_error *err)
+{
+	struct kcs_scan *s = user;
+	struct kcs_ns_entry *e;
+	enum kcs_err rc;
+	size_t i;
+
+	e = ns_get(s, &pod->ns, err);
+	if (!e)
+		return err ? err->code : KCS_ERR_NOMEM;
+	e->pods_total++;
+	if (pod->verdict == KCS_VERDICT_FAIL) {
+		e->pods_fail++;
+		s->any_fail = 1;
+	}
+	count(&s->pods, pod->verdict);
+	for (i = 0; i < pod->n; i++)
+		count(&s->containers, pod->containers[i].verdict);
+	for (i = 0; i < s->n_reports; i++) {
+		rc = s->reports[i]->ops->pod(s->reports[i], pod, err);
+		if (rc)
+			return rc;
+	}
+	return KCS_OK;
+}
+
+enum kcs_err kcs_scan_namespace(const struct kcs_nsobj *ns, void *user,
+				struct kcs_error *err)
+{
+	struct kcs_scan *s = user;
+	struct kcs_ns_entry *e = ns_get(s, &ns->name, err);
+
+	if (!e)
+		return err ? err->code : KCS_ERR_NOMEM;
+	/* A namespace seen twice (two files, two snapshots): the last wins. */
+	e->present = 1;
+	e->uid = ns->uid;
+	e->has_uid = ns->has_uid;
+	e->labels = ns->labels;
+	return KCS_OK;
+}
+
+struct kcs_reader_cbs kcs_scan_reader_cbs(struct kcs_scan *s)
+{
+	struct kcs_reader_cbs cbs = {
+		.on_pod = kcs_scan_pod,
+		.on_namespace = kcs_scan_namespace,
+		.user = s,
+	};
+	return cbs;
+}
+
+void kcs_scan_add_error(struct kcs_scan *s, const struct kcs_error *e)
+{
+	struct kcs_scan_error *x;
+
+	if (s->n_errors == KCS_SCAN_MAX_ERRORS)
+		return;
+	x = &s->errors[s->n_errors++];
+	x->code = e->code ? e->code : KCS_ERR_INTERNAL;
+	snprintf(x->message, sizeof(x->message), "%s", e->msg);
+	snprintf(x->source, sizeof(x->source), "%s", e->source);
+	x->http_status = e->http_status;
+}
+
+enum kcs_err kcs_scan_add_warning(struct kcs_scan *s, const char *fmt, ...)
+{
+	struct kcs_buf b = KCS_BUF_INIT(4096);
+	va_list ap;
+	char *w;
+
+	if (s->n_warnings == KCS_SCAN_MAX_WARNINGS)
+		return KCS_OK; /* bounded: later warnings are dropped */
+	va_start(ap, fmt);
+	kcs_buf_vaddf(&b, fmt, ap);
+	va_end(ap);
+	if (b.err == KCS_ERR_LIMIT) {
+		b.err = KCS_OK;
+		b.len = b.max;
+		b.buf[b.len] = '\0';
+	}
+	w = kcs_buf_detach(&b, NULL);
+	kcs_buf_release(&b);
+	if (!w)
+		return KCS_ERR_NOMEM;
+	s->warnings[s->n_warnings++] = w;
+	return KCS_OK;
+}
+
+void kcs_scan_note_skipped(struct kcs_scan *s, const struct kcs_doc_info *in)
+{
+	size_t i, j;
+
+	s->n_skipped += in->n_skipped;
+	for (i = 0; i < in->n_skipped_kinds; i++) {
+		for (j = 0; j < s->n_skipped_kinds; j++)
+			if (!strcmp(s->skipped_kinds[j], in->skipped_kinds[i]))
+				break;
+		if (j == s->n_skipped_kinds &&
+		    s->n_skipped_kinds < KCS_SKIPPED_KINDS_MAX)
+			snprintf(s->skipped_kinds[s->n_skipped_kinds++],
+				 sizeof(s->skipped_kinds[0]), "%s",
+				 in->skipped_kinds[i]);
+	}
+}
+
+const char *kcs_scan_skipped_note(struct kcs_scan *s)
+{
+	size_t i, used;
+
+	if (!s->n_skipped)
+		return NULL;
+	used = (size_t)snprintf(s->skipped_note, sizeof(s->skipped_note),
+				"skipped %zu object%s of other kinds (",
+				s->n_skipped, s->n_skipped == 1 ? "" : "s");
+	for (i = 0; i < s->n_skipped_kinds && used < sizeof(s->skipped_note); i++)
+		used += (size_t)snprintf(s->skipped_note + used,
+					 sizeof(s->skipped_note) - used,
+					 "%s%s", i ? ", " : "",
+					 s->skipped_kinds[i]);
+	if (used < sizeof(s->skipped_note))
+		snprintf(s->skipped_note + used, sizeof(s->skipped_note) - used,
+			 "%s)", s->n_skipped_kinds == KCS_SKIPPED_KINDS_MAX
+					? ", ..." : "");
+	return s->skipped_note;
+}
+
+static int cmp_ns(const void *a, const void *b)
+{
+	const struct kcs_ns_entry *x = *(struct kcs_ns_entry *const *)a;
+	const struct kcs_ns_entry *y = *(struct kcs_ns_entry *const *)b;
+	size_t n = x->name.len < y->name.len ? x->name.len : y->name.len;
+	int c = memcmp(x->name.s, y->name.s, n);
+
+	if (c)
+		return c;
+	return x->name.len < y->name.len ? -1 : x->name.len > y->name.len;
+}
+
+enum kcs_err kcs_scan_finish(struct kcs_scan *s, const struct kcs_source *src,
+			     int complete, struct kcs_error *err)
+{
+	struct kcs_scan_result res;
+	enum kcs_err rc, first = KCS_OK;
+	size_t i, k = 0;
+
+	s->sorted = kcs_calloc(s->n_ns ? s->n_ns : 1, sizeof(*s->sorted));
+	if (!s->sorted)
+		return kcs_error_set(err, KCS_ERR_NOMEM, "out of memory");
+	for (i = 0; i < s->n_slots; i++) {
+		struct kcs_ns_entry *e = s->slots[i];
+
+		if (!e)
+			continue;
+		s->sorted[k++] = e;
+		if (e->present) {
+			kcs_psa_evaluate(&e->labels, &s->def, &e->result);
+		} else {
+			memset(&e->result, 0, sizeof(e->result));
+			e->result.verdict = KCS_VERDICT_UNKNOWN;
+			e->result.reason = KCS_NR_NAMESPACE_NOT_IN_INPUT;
+		}
+		count(&s->namespaces, e->result.verdict);
+		if (e->result.verdict == KCS_VERDICT_FAIL)
+			s->any_fail = 1;
+	}
+	qsort(s->sorted, k, sizeof(*s->sorted), cmp_ns);
+	if (!s->finished)
+		s->finished = time(NULL);
+
+	memset(&res, 0, sizeof(res));
+	res.namespaces = s->namespaces;
+	res.pods = s->pods;
+	res.containers = s->containers;
+	res.ns_sorted = s->sorted;
+	res.n_ns = k;
+	res.source = src;
+	res.complete = complete && s->n_errors == 0;
+	res.errors = s->errors;
+	res.n_errors = s->n_errors;
+	res.warnings = s->warnings;
+	res.n_warnings = s->n_warnings;
+	res.started = s->started;
+	res.finished = s->finished;
+	for (i = 0; i < s->n_reports; i++) {
+		rc = s->reports[i]->ops->end(s->reports[i], &res, err);
+		if (rc && !first)
+			first = rc;
+	}
+	return first;
+}
+
+int kcs_scan_has_failures(const struct kcs_scan *s)
+{
+	return s->any_fail;
+}
+
+const struct kcs_count *kcs_scan_pod_counts(const struct kcs_scan *s)
+{
+	return &s->pods;
+}
+
+void kcs_scan_set_times(struct kcs_scan *s, time_t started, time_t finished)
+{
+	s->started = started;
+	s->finished = finished;
+}
