@@ -1,0 +1,2593 @@
+#!/usr/bin/env python3
+"""kubeapi.py - a small kube-apiserver look-alike for kubecapscan's tests.
+
+Python 3.11 standard library only, plus the `openssl` command-line tool to
+generate certificates at start-up.  See README.md beside this file for the
+start-up contract, the users and their rights, and the fault grammar.
+
+It serves read-only pods, namespaces, nodes (and any other `XList` found in
+the data directory) over HTTPS with client-certificate and static-token
+authentication, kube-apiserver's Status bodies, list paging with consistent
+snapshots and kube-apiserver's continue-token format, label and field
+selectors, PartialObjectMetadataList and Table output, legacy discovery,
+SelfSubjectAccessReview, gzip above 128 KiB and injectable faults.
+"""
+
+import argparse
+import base64
+import bisect
+import csv
+import datetime
+import gzip
+import hashlib
+import json
+import os
+import random
+import re
+import secrets
+import shutil
+import signal
+import socket
+import ssl
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+GZIP_THRESHOLD = 128 * 1024  # kube-apiserver's defaultGzipThresholdBytes
+CA_CN = "kubeapi-test-ca"
+OTHER_CA_CN = "kubeapi-other-ca"
+
+EXPIRED_MSG = "The resourceVersion for the provided list is too old."
+INCONSISTENT_CONTINUE_MSG = (
+    "The provided continue parameter is too old to display a consistent list result. "
+    "You can start a new list without the continue parameter, or use the continue token in this "
+    "response to retrieve the remainder of the results. Continuing with the provided token results "
+    "in an inconsistent list - objects that were created, modified, or deleted between the time the "
+    "first chunk was returned and now may show up in the list.")
+
+# code -> (reason, default message) as apimachinery's errors package builds them
+STATUS_REASONS = {
+    400: ("BadRequest", "the server rejected our request for an unknown reason"),
+    401: ("Unauthorized", "Unauthorized"),
+    403: ("Forbidden", "forbidden"),
+    404: ("NotFound", "the server could not find the requested resource"),
+    405: ("MethodNotAllowed", "the server does not allow this method on the requested resource"),
+    406: ("NotAcceptable", "the server was unable to respond with a content type that the client supports"),
+    409: ("Conflict", "the server reported a conflict"),
+    410: ("Expired", EXPIRED_MSG),
+    413: ("RequestEntityTooLarge", "the request entity is too large"),
+    415: ("UnsupportedMediaType", "the server does not support the media type of the request"),
+    422: ("Invalid", "the server rejected our request due to an error in our request"),
+    429: ("TooManyRequests", "Too many requests, please try again later."),
+    500: ("InternalError", "Internal error occurred: injected fault"),
+    503: ("ServiceUnavailable", "the server is currently unable to handle the request"),
+    504: ("Timeout", "the server was unable to return a response in the time allotted, "
+                     "but may still be processing the request"),
+}
+
+HTTP_PHRASES = {200: "OK", 201: "Created", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden",
+                404: "Not Found", 405: "Method Not Allowed", 406: "Not Acceptable", 409: "Conflict",
+                410: "Gone", 413: "Request Entity Too Large", 415: "Unsupported Media Type",
+                422: "Unprocessable Entity", 429: "Too Many Requests", 500: "Internal Server Error",
+                502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}
+
+
+# --------------------------------------------------------------------------
+# JSON the way Go's encoding/json writes it (compact, HTML characters escaped)
+# --------------------------------------------------------------------------
+
+def go_escape(s):
+    if "<" in s or ">" in s or "&" in s or "\u2028" in s or "\u2029" in s:
+        s = (s.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+             .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+    return s
+
+
+def go_json(obj):
+    return go_escape(json.dumps(obj, separators=(",", ":"), ensure_ascii=False))
+
+
+def status_obj(code, message=None, reason=None, details=None, list_meta=None):
+    r, m = STATUS_REASONS.get(code, ("", ""))
+    d = {"kind": "Status", "apiVersion": "v1", "metadata": list_meta or {}, "status": "Failure"}
+    msg = m if message is None else message
+    if msg:
+        d["message"] = msg
+    rs = r if reason is None else reason
+    if rs:
+        d["reason"] = rs
+    if details is not None:
+        d["details"] = details
+    d["code"] = code
+    return d
+
+
+def rfc3339(ts):
+    return datetime.datetime.fromtimestamp(int(ts), datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_rfc3339(s):
+    try:
+        return datetime.datetime.strptime(s, "%Y-%m-%dT%H:%M:%SZ").replace(
+            tzinfo=datetime.timezone.utc).timestamp()
+    except (TypeError, ValueError):
+        return None
+
+
+def human_duration(secs):
+    """kube's duration.HumanDuration, close enough."""
+    secs = max(0, int(secs))
+    if secs < 120:
+        return "%ds" % secs
+    m = secs // 60
+    if m < 10:
+        return "%dm%ds" % (m, secs % 60) if secs % 60 else "%dm" % m
+    if m < 180:
+        return "%dm" % m
+    h = secs // 3600
+    if h < 8:
+        return "%dh%dm" % (h, m % 60) if m % 60 else "%dh" % h
+    if h < 48:
+        return "%dh" % h
+    if h < 24 * 8:
+        return "%dd%dh" % (h // 24, h % 24) if h % 24 else "%dd" % (h // 24)
+    if h < 24 * 365 * 2:
+        return "%dd" % (h // 24)
+    if h < 24 * 365 * 8:
+        return "%dy%dd" % (h // (24 * 365), (h // 24) % 365)
+    return "%dy" % (h // (24 * 365))
+
+
+# --------------------------------------------------------------------------
+# Resource types
+# --------------------------------------------------------------------------
+
+POD_FIELDS = ("metadata.name", "metadata.namespace", "spec.nodeName", "spec.restartPolicy",
+              "spec.schedulerName", "spec.serviceAccountName", "spec.hostNetwork", "status.phase",
+              "status.podIP", "status.nominatedNodeName")
+BOOL_FIELDS = {"spec.hostNetwork": "false", "spec.unschedulable": "false"}
+
+ALL_VERBS = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]
+NS_VERBS = ["create", "delete", "get", "list", "patch", "update", "watch"]
+
+# (group, kind) -> (plural, namespaced, shortNames, categories, selectable fields, storageVersionHash)
+KNOWN_KINDS = {
+    ("", "Pod"): ("pods", True, ["po"], ["all"], POD_FIELDS, "xPOwRZ+Yhw8="),
+    ("", "Namespace"): ("namespaces", False, ["ns"], [], ("metadata.name", "status.phase"), "Q3oi5N2YM8M="),
+    ("", "Node"): ("nodes", False, ["no"], [], ("metadata.name", "spec.unschedulable"), "XwShjMxG9Fs="),
+    ("", "Service"): ("services", True, ["svc"], ["all"], None, "0/CO1lhkEBI="),
+    ("", "ConfigMap"): ("configmaps", True, ["cm"], [], None, "qFsyl6wFWjQ="),
+    ("", "Secret"): ("secrets", True, [], [], ("metadata.name", "metadata.namespace", "type"), "S6u1pOWzb84="),
+    ("", "ServiceAccount"): ("serviceaccounts", True, ["sa"], [], None, "pbx9ZvyFpBE="),
+    ("", "Endpoints"): ("endpoints", True, ["ep"], [], None, "fWeeMqaN/OA="),
+    ("", "Event"): ("events", True, ["ev"], [], None, "r2yiGXH7wu8="),
+    ("", "PersistentVolume"): ("persistentvolumes", False, ["pv"], [], None, "HN/zwEC+JgM="),
+    ("", "PersistentVolumeClaim"): ("persistentvolumeclaims", True, ["pvc"], [], None, "QWTyNDq0dC4="),
+    ("", "ReplicationController"): ("replicationcontrollers", True, ["rc"], ["all"], None, "Jond2If31h0="),
+    ("", "LimitRange"): ("limitranges", True, ["limits"], [], None, "EBKMFVe6cwo="),
+    ("", "ResourceQuota"): ("resourcequotas", True, ["quota"], [], None, "8uhSgffRX6w="),
+    ("apps", "Deployment"): ("deployments", True, ["deploy"], ["all"], None, "8aSe+NMegvE="),
+    ("apps", "ReplicaSet"): ("replicasets", True, ["rs"], ["all"], None, "P1RzHs8/mWQ="),
+    ("apps", "DaemonSet"): ("daemonsets", True, ["ds"], ["all"], None, "dd7pWHUlMKQ="),
+    ("apps", "StatefulSet"): ("statefulsets", True, ["sts"], ["all"], None, "H+vl74LkKdo="),
+    ("batch", "Job"): ("jobs", True, [], ["all"], None, "mudhfqk/qZY="),
+    ("batch", "CronJob"): ("cronjobs", True, ["cj"], ["all"], None, "sd5LIXh4Fjs="),
+}
+
+
+def plural_of(kind):
+    k = kind.lower()
+    if k.endswith("s") or k.endswith("x") or k.endswith("ch") or k.endswith("sh"):
+        return k + "es"
+    if k.endswith("y") and len(k) > 1 and k[-2] not in "aeiou":
+        return k[:-1] + "ies"
+    return k + "s"
+
+
+class RType:
+    def __init__(self, group, version, kind, namespaced=None):
+        self.group, self.version, self.kind = group, version, kind
+        known = KNOWN_KINDS.get((group, kind))
+        if known:
+            self.name, ns, self.short, self.categories, fields, self.svh = known
+            self.namespaced = ns if namespaced is None else namespaced
+        else:
+            self.name = plural_of(kind)
+            self.namespaced = bool(namespaced)
+            self.short, self.categories, fields, self.svh = [], [], None, ""
+        if fields is None:
+            fields = ("metadata.name", "metadata.namespace") if self.namespaced else ("metadata.name",)
+        self.fields = set(fields)
+        self.singular = kind.lower()
+        self.verbs = NS_VERBS if self.name == "namespaces" else ALL_VERBS
+
+    @property
+    def gv(self):
+        return self.version if not self.group else "%s/%s" % (self.group, self.version)
+
+    @property
+    def qualified(self):
+        return self.name if not self.group else "%s.%s" % (self.name, self.group)
+
+
+# --------------------------------------------------------------------------
+# Items: one stored object.  key is the etcd key below /registry/<resource>/
+# --------------------------------------------------------------------------
+
+def walk_field(obj, path):
+    cur = obj
+    for p in path.split("."):
+        if not isinstance(cur, dict):
+            return None
+        cur = cur.get(p)
+    return cur
+
+
+class DictItem:
+    __slots__ = ("key", "ns", "name", "obj", "_full", "_meta")
+
+    def __init__(self, obj, namespaced):
+        md = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+        self.obj = obj
+        self.name = str(md.get("name", ""))
+        self.ns = str(md.get("namespace", "")) if namespaced else ""
+        self.key = "%s/%s" % (self.ns, self.name) if namespaced else self.name
+        self._full = None
+        self._meta = None
+
+    @property
+    def labels(self):
+        md = self.obj.get("metadata")
+        lab = md.get("labels") if isinstance(md, dict) else None
+        return lab if isinstance(lab, dict) else {}
+
+    def field(self, path):
+        v = walk_field(self.obj, path)
+        if v is None:
+            return BOOL_FIELDS.get(path, "")
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        return str(v)
+
+    def full(self):
+        if self._full is None:
+            self._full = go_json(self.obj)
+        return self._full
+
+    def meta(self):
+        if self._meta is None:
+            self._meta = go_json(self.obj.get("metadata", {}))
+        return self._meta
+
+    def as_dict(self):
+        return self.obj
+
+
+class Snapshot:
+    """An immutable, key-sorted view of one resource at one resourceVersion."""
+
+    def __init__(self, rtype, rv, items):
+        self.rtype = rtype
+        self.rv = int(rv)
+        items = sorted(items, key=lambda it: it.key.encode("utf-8"))
+        self.items = items
+        self.keys = [it.key for it in items]
+        self.by_key = {it.key: it for it in items}
+        self.created = time.monotonic()
+
+    def ns_range(self, ns):
+        if ns is None:
+            return 0, len(self.keys)
+        return bisect.bisect_left(self.keys, ns + "/"), bisect.bisect_left(self.keys, ns + "0")
+
+
+# --------------------------------------------------------------------------
+# Selectors
+# --------------------------------------------------------------------------
+
+class SelectorError(Exception):
+    pass
+
+
+_LABEL_NAME = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
+_DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+
+
+def _check_key(k):
+    prefix, _, name = k.rpartition("/")
+    if "/" in k and (not prefix or len(prefix) > 253 or not _DNS_SUBDOMAIN.match(prefix)):
+        raise SelectorError("unable to parse requirement: invalid label key %r: prefix part must be a "
+                            "lowercase RFC 1123 subdomain" % k)
+    if not name or len(name) > 63 or not _LABEL_NAME.match(name):
+        raise SelectorError("unable to parse requirement: invalid label key %r: name part must consist of "
+                            "alphanumeric characters, '-', '_' or '.', and must start and end with an "
+                            "alphanumeric character" % k)
+
+
+def _check_value(v):
+    if v and (len(v) > 63 or not _LABEL_NAME.match(v)):
+        raise SelectorError("unable to parse requirement: invalid label value: %r: a valid label must be an "
+                            "empty string or consist of alphanumeric characters, '-', '_' or '.', and must "
+                            "start and end with an alphanumeric character" % v)
+
+
+_LTOK = re.compile(r"\s*(==|!=|=|\(|\)|,|!|>|<|[^\s=!(),<>]+)")
+
+
+def parse_label_selector(s):
+    """Returns a list of (key, op, values).  ops: =, !=, in, notin, exists, !, gt, lt."""
+    toks = []
+    pos = 0
+    s = s or ""
+    while pos < len(s):
+        if s[pos:].strip() == "":
+            break
+        m = _LTOK.match(s, pos)
+        if not m:
+            raise SelectorError("unable to parse requirement: unexpected character at %d" % pos)
+        toks.append(m.group(1))
+        pos = m.end()
+    reqs = []
+    i = 0
+
+    def expect_value(j):
+        if j >= len(toks) or toks[j] in ("==", "!=", "=", "(", ")", ",", "!", ">", "<"):
+            return "", j
+        return toks[j], j + 1
+
+    while i < len(toks):
+        t = toks[i]
+        if t == "!":
+            if i + 1 >= len(toks) or toks[i + 1] in ("==", "!=", "=", "(", ")", ",", "!", ">", "<"):
+                raise SelectorError("unable to parse requirement: found '%s', expected: identifier"
+                                    % (toks[i + 1] if i + 1 < len(toks) else "end of string"))
+            _check_key(toks[i + 1])
+            reqs.append((toks[i + 1], "!", ()))
+            i += 2
+        elif t in ("==", "!=", "=", "(", ")", ",", ">", "<"):
+            raise SelectorError("unable to parse requirement: found '%s', expected: !, identifier" % t)
+        else:
+            key = t
+            _check_key(key)
+            i += 1
+            if i >= len(toks) or toks[i] == ",":
+                reqs.append((key, "exists", ()))
+            else:
+                op = toks[i]
+                if op in ("=", "=="):
+                    v, i = expect_value(i + 1)
+                    _check_value(v)
+                    reqs.append((key, "=", (v,)))
+                elif op == "!=":
+                    v, i = expect_value(i + 1)
+                    _check_value(v)
+                    reqs.append((key, "!=", (v,)))
+                elif op in (">", "<"):
+                    v, i = expect_value(i + 1)
+                    if not re.fullmatch(r"-?\d+", v):
+                        raise SelectorError("unable to parse requirement: for 'Gt', 'Lt' operators, the value "
+                                            "must be an integer")
+                    reqs.append((key, "gt" if op == ">" else "lt", (int(v),)))
+                elif op in ("in", "notin"):
+                    i += 1
+                    if i >= len(toks) or toks[i] != "(":
+                        raise SelectorError("unable to parse requirement: found '%s', expected: '('"
+                                            % (toks[i] if i < len(toks) else "end of string"))
+                    i += 1
+                    vals = []
+                    while True:
+                        v, i = expect_value(i)
+                        _check_value(v)
+                        vals.append(v)
+                        if i < len(toks) and toks[i] == ",":
+                            i += 1
+                            continue
+                        if i < len(toks) and toks[i] == ")":
+                            i += 1
+                            break
+                        raise SelectorError("unable to parse requirement: found '%s', expected: ',', ')' or "
+                                            "identifier" % (toks[i] if i < len(toks) else "end of string"))
+                    reqs.append((key, op, tuple(vals)))
+                else:
+                    raise SelectorError("unable to parse requirement: found '%s', expected: in, notin, =, "
+                                        "==, !=, gt, lt" % op)
+        if i < len(toks):
+            if toks[i] != ",":
+                raise SelectorError("found '%s', expected: ',' or 'end of string'" % toks[i])
+            i += 1
+            if i >= len(toks):
+                raise SelectorError("found 'end of string', expected: !, identifier")
+    return reqs
+
+
+def label_match(reqs, labels):
+    for key, op, vals in reqs:
+        has = key in labels
+        v = labels.get(key)
+        if op == "=":
+            if not has or v != vals[0]:
+                return False
+        elif op == "!=":
+            if has and v == vals[0]:
+                return False
+        elif op == "in":
+            if not has or v not in vals:
+                return False
+        elif op == "notin":
+            if has and v in vals:
+                return False
+        elif op == "exists":
+            if not has:
+                return False
+        elif op == "!":
+            if has:
+                return False
+        elif op in ("gt", "lt"):
+            try:
+                n = int(v) if has else None
+            except (TypeError, ValueError):
+                return False
+            if n is None or (op == "gt" and not n > vals[0]) or (op == "lt" and not n < vals[0]):
+                return False
+    return True
+
+
+def _split_unescaped(s, sep):
+    out, cur, i = [], [], 0
+    while i < len(s):
+        ch = s[i]
+        if ch == "\\" and i + 1 < len(s):
+            cur.append(s[i:i + 2])
+            i += 2
+            continue
+        if ch == sep:
+            out.append("".join(cur))
+            cur = []
+        else:
+            cur.append(ch)
+        i += 1
+    out.append("".join(cur))
+    return out
+
+
+def _unescape_field(v):
+    out, i = [], 0
+    while i < len(v):
+        if v[i] == "\\":
+            if i + 1 < len(v) and v[i + 1] in "\\,=!":
+                out.append(v[i + 1])
+                i += 2
+                continue
+            raise SelectorError("invalid field selector value: unescaped backslash in %r" % v)
+        out.append(v[i])
+        i += 1
+    return "".join(out)
+
+
+def parse_field_selector(s, rtype):
+    reqs = []
+    if not s:
+        return reqs
+    for term in _split_unescaped(s, ","):
+        if term == "":
+            continue
+        m = None
+        for op in ("!=", "==", "="):
+            idx = -1
+            j = 0
+            while j < len(term):
+                if term[j] == "\\":
+                    j += 2
+                    continue
+                if term.startswith(op, j):
+                    idx = j
+                    break
+                j += 1
+            if idx >= 0:
+                m = (term[:idx], "!=" if op == "!=" else "=", term[idx + len(op):])
+                break
+        if m is None:
+            raise SelectorError("invalid selector: '%s'; can't understand '%s'" % (s, term))
+        field, op, val = m
+        field = field.strip()
+        if field not in rtype.fields:
+            raise SelectorError("field label not supported: %s" % field)
+        reqs.append((field, op, _unescape_field(val)))
+    return reqs
+
+
+def field_match(reqs, item):
+    for field, op, val in reqs:
+        got = item.field(field)
+        if (got == val) != (op == "="):
+            return False
+    return True
+
+
+# --------------------------------------------------------------------------
+# Synthetic data (--generate-pods / --generate-namespaces)
+#
+# A few hundred pod "archetypes" are built once and serialized to templates
+# with %(placeholder)s holes; each pod is rendered on demand from its
+# archetype with a handful of per-pod values, so 150,000 pods cost little
+# memory and a page of 500 renders in milliseconds.
+# --------------------------------------------------------------------------
+
+KUBE_ALNUM = "bcdfghjklmnpqrstvwxz2456789"
+
+SC_VARIANTS = [  # (container securityContext or None for "absent", weight)
+    (None, 18),
+    ({}, 5),
+    ({"runAsUser": 1000, "runAsNonRoot": True}, 8),
+    ({"capabilities": {"drop": ["ALL"]}, "runAsNonRoot": True, "readOnlyRootFilesystem": True,
+      "allowPrivilegeEscalation": False, "seccompProfile": {"type": "RuntimeDefault"}}, 25),
+    ({"capabilities": {"drop": ["all"]}}, 3),
+    ({"capabilities": {"drop": ["NET_RAW"]}}, 10),
+    ({"capabilities": {"drop": ["CAP_NET_RAW"]}}, 3),
+    ({"capabilities": {"drop": ["net_raw", "MKNOD"]}}, 2),
+    ({"capabilities": {"drop": ["SYS_ADMIN", "MKNOD"]}}, 4),
+    ({"capabilities": {}}, 2),
+    ({"capabilities": {"add": ["NET_RAW"]}}, 3),
+    ({"capabilities": {"add": ["NET_ADMIN", "NET_RAW"], "drop": ["ALL"]}}, 2),
+    ({"capabilities": {"add": ["NET_BIND_SERVICE"], "drop": ["ALL"]}, "allowPrivilegeEscalation": False}, 6),
+    ({"privileged": True}, 3),
+    ({"capabilities": {"add": ["ALL"]}}, 1),
+    ({"capabilities": {"add": ["ALL"], "drop": ["ALL"]}}, 1),
+    ({"capabilities": {"add": ["SYS_ADMIN"]}, "allowPrivilegeEscalation": True}, 2),
+]
+
+APP_NAMES = ["api", "web", "frontend", "backend", "worker", "payments", "checkout", "cart", "catalog", "search",
+             "auth", "gateway", "ingest", "billing", "notifier", "scheduler", "reporting", "metrics-exporter",
+             "cache", "queue-consumer", "orders", "inventory", "shipping", "profile", "recommendations",
+             "ledger", "audit", "mailer", "thumbnailer", "geo", "pricing", "fraud-check", "session", "cms"]
+NS_WORDS = ["payments", "retail", "checkout", "search", "data", "ml", "platform", "identity", "growth",
+            "ads", "media", "logistics", "finance", "support", "infra", "observability", "edge", "mobile"]
+NS_PREFIX = ["team", "prod", "staging", "dev", "qa", "sandbox"]
+IMAGES = ["registry.example.com/%s/%s:1.%d.%d", "ghcr.io/example/%s-%s:v2.%d.%d",
+          "123456789012.dkr.ecr.eu-west-1.amazonaws.com/%s/%s:release-%d.%d"]
+BASE_TIME = 1714521600  # 2024-05-01T00:00:00Z
+
+
+def _kube_rand(rng, n):
+    return "".join(rng.choice(KUBE_ALNUM) for _ in range(n))
+
+
+def _h(*parts):
+    return hashlib.md5(":".join(str(p) for p in parts).encode()).hexdigest()
+
+
+def fields_v1(obj, depth=99):
+    """A managedFields fieldsV1 set for obj, as the server-side apply machinery would write it."""
+    if depth <= 0:
+        return {}
+    if isinstance(obj, dict):
+        out = {".": {}} if obj else {}
+        for k, v in obj.items():
+            if isinstance(v, list) and v and all(isinstance(e, dict) for e in v):
+                sub = {}
+                for e in v:
+                    kk = None
+                    for keyf in ("name", "containerPort", "mountPath", "key"):
+                        if keyf in e:
+                            kk = "k:" + json.dumps({keyf: e[keyf]}, separators=(",", ":"))
+                            if keyf == "containerPort":
+                                kk = "k:" + json.dumps({"containerPort": e[keyf], "protocol": e.get(
+                                    "protocol", "TCP")}, separators=(",", ":"))
+                            break
+                    if kk is None:
+                        sub.setdefault(".", {})
+                        continue
+                    sub[kk] = fields_v1(e, depth - 1)
+                out["f:" + k] = sub
+            elif isinstance(v, dict):
+                out["f:" + k] = fields_v1(v, depth - 1) if v else {}
+            else:
+                out["f:" + k] = {}
+        return out
+    return {}
+
+
+def make_template(obj):
+    """JSON text with "@@x@@" string holes -> %-format template; "@@!x@@" is an unquoted (raw) hole."""
+    s = go_json(obj).replace("%", "%%")
+    s = re.sub(r'"@@!(\w+)@@"', r"%(\1)s", s)
+    return re.sub(r"@@(\w+)@@", r"%(\1)s", s)
+
+
+class Archetype:
+    """One pod shape: owner kind, containers, security contexts, volumes ... with holes for per-pod values."""
+
+    def __init__(self, rng, idx, system=False, windows=False):
+        self.idx = idx
+        self.owner = rng.choices(["ReplicaSet", "StatefulSet", "DaemonSet", "Job", None],
+                                 [70, 10, 8, 8, 4])[0]
+        if system:
+            self.owner = rng.choice(["ReplicaSet", "DaemonSet"])
+        self.windows = windows
+        self.host_network = (not windows) and (rng.random() < (0.5 if system else 0.03))
+        ncont = rng.choices([1, 2, 3], [78, 19, 3])[0]
+        names = ["app", "sidecar", "istio-proxy", "log-shipper", "metrics"]
+        self.containers = []
+        for ci in range(ncont):
+            self.containers.append(self._container(rng, names[ci] if ci else "app", ci, system))
+        self.init = []
+        if rng.random() < 0.22 and not windows:
+            self.init.append(self._container(rng, "init-config", 9, system, init=True))
+        if rng.random() < 0.08 and not windows:
+            c = self._container(rng, "proxy-sidecar", 8, system, init=True)
+            c["restartPolicy"] = "Always"
+            self.init.append(c)
+        self.ephemeral = rng.random() < 0.02 and not windows
+        self.labels = {"app.kubernetes.io/name": "@@app@@", "app": "@@app@@"}
+        if rng.random() < 0.6:
+            self.labels["tier"] = rng.choice(["frontend", "backend", "batch", "data"])
+        if self.owner == "ReplicaSet":
+            self.labels["pod-template-hash"] = "@@hash@@"
+        elif self.owner in ("StatefulSet", "DaemonSet"):
+            self.labels["controller-revision-hash"] = "@@app@@-@@hash@@"
+            if self.owner == "StatefulSet":
+                self.labels["statefulset.kubernetes.io/pod-name"] = "@@name@@"
+            else:
+                self.labels["pod-template-generation"] = "1"
+        elif self.owner == "Job":
+            self.labels["batch.kubernetes.io/job-name"] = "@@app@@-@@hash@@"
+            self.labels["job-name"] = "@@app@@-@@hash@@"
+            self.labels["batch.kubernetes.io/controller-uid"] = "@@ouid@@"
+        self.annotations = None
+        if rng.random() < 0.4:
+            self.annotations = {"kubectl.kubernetes.io/restartedAt": "2024-06-0%dT12:00:00Z" % rng.randint(1, 9)}
+            if rng.random() < 0.3:
+                self.annotations["prometheus.io/scrape"] = "true"
+                self.annotations["prometheus.io/port"] = "9090"
+        self.templates = {}
+        self.meta_tmpl = None
+        self._build_meta()
+
+    def _container(self, rng, name, ci, system, init=False):
+        img = rng.choice(IMAGES) % ("team", name, rng.randint(0, 30), rng.randint(0, 9))
+        c = {"name": name, "image": img}
+        if init:
+            c["command"] = ["/bin/sh", "-c", "cp /config/* /work/ && echo done"]
+        else:
+            if rng.random() < 0.3:
+                c["args"] = ["--port=8080", "--log-level=info"]
+            c["ports"] = [{"name": "http", "containerPort": 8080 + ci, "protocol": "TCP"}]
+            if rng.random() < 0.4:
+                c["ports"].append({"name": "metrics", "containerPort": 9090 + ci, "protocol": "TCP"})
+        env = [{"name": "POD_NAME", "valueFrom": {"fieldRef": {"apiVersion": "v1", "fieldPath": "metadata.name"}}},
+               {"name": "POD_NAMESPACE", "valueFrom": {"fieldRef": {"apiVersion": "v1",
+                                                                    "fieldPath": "metadata.namespace"}}}]
+        for k in range(rng.randint(0, 5)):
+            env.append({"name": "CONFIG_%s_%d" % (name.upper().replace("-", "_"), k),
+                        "value": rng.choice(["true", "false", "info", "https://svc.internal:8443/v1",
+                                             "30s", "%d" % rng.randint(1, 9999)])})
+        if rng.random() < 0.3:
+            env.append({"name": "DB_PASSWORD", "valueFrom": {"secretKeyRef": {"name": "db-credentials",
+                                                                              "key": "password"}}})
+        c["env"] = env
+        cpu = rng.choice(["50m", "100m", "250m", "500m", "1"])
+        mem = rng.choice(["64Mi", "128Mi", "256Mi", "512Mi", "1Gi"])
+        c["resources"] = {"limits": {"cpu": cpu, "memory": mem}, "requests": {"cpu": cpu, "memory": mem}} \
+            if rng.random() < 0.5 else {"requests": {"cpu": cpu, "memory": mem}}
+        c["volumeMounts"] = [{"name": "config", "mountPath": "/config", "readOnly": True},
+                             {"name": "kube-api-access-@@kaa@@", "readOnly": True,
+                              "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount"}]
+        if not init:
+            probe = {"httpGet": {"path": "/healthz", "port": 8080 + ci, "scheme": "HTTP"},
+                     "initialDelaySeconds": 10, "timeoutSeconds": 1, "periodSeconds": 10,
+                     "successThreshold": 1, "failureThreshold": 3}
+            if rng.random() < 0.5:
+                c["livenessProbe"] = probe
+            if rng.random() < 0.7:
+                r = dict(probe)
+                r["httpGet"] = {"path": "/ready", "port": 8080 + ci, "scheme": "HTTP"}
+                c["readinessProbe"] = r
+        c["terminationMessagePath"] = "/dev/termination-log"
+        c["terminationMessagePolicy"] = "File"
+        c["imagePullPolicy"] = rng.choice(["IfNotPresent", "Always"])
+        if self.windows:
+            if rng.random() < 0.7:
+                c["securityContext"] = {"windowsOptions": {"runAsUserName": "ContainerUser"}}
+        else:
+            sc = rng.choices([v for v, _ in SC_VARIANTS], [w for _, w in SC_VARIANTS])[0]
+            if system and rng.random() < 0.4:
+                sc = {"privileged": True}
+            if sc is not None:
+                c["securityContext"] = json.loads(json.dumps(sc))
+        return c
+
+    def _spec(self):
+        spec = {"volumes": [
+            {"name": "config", "configMap": {"name": "@@app@@-config", "defaultMode": 420}},
+            {"name": "kube-api-access-@@kaa@@", "projected": {"sources": [
+                {"serviceAccountToken": {"expirationSeconds": 3607, "path": "token"}},
+                {"configMap": {"name": "kube-root-ca.crt", "items": [{"key": "ca.crt", "path": "ca.crt"}]}},
+                {"downwardAPI": {"items": [{"path": "namespace", "fieldRef": {
+                    "apiVersion": "v1", "fieldPath": "metadata.namespace"}}]}}], "defaultMode": 420}}]}
+        if self.init:
+            spec["initContainers"] = self.init
+        spec["containers"] = self.containers
+        if self.ephemeral:
+            spec["ephemeralContainers"] = [{
+                "name": "debugger-@@kaa@@", "image": "busybox:1.36", "resources": {},
+                "terminationMessagePath": "/dev/termination-log", "terminationMessagePolicy": "File",
+                "imagePullPolicy": "IfNotPresent", "stdin": True, "tty": True, "targetContainerName": "app"}]
+        spec["restartPolicy"] = "OnFailure" if self.owner == "Job" else "Always"
+        spec["terminationGracePeriodSeconds"] = 30
+        spec["dnsPolicy"] = "ClusterFirstWithHostNet" if self.host_network else "ClusterFirst"
+        if self.windows:
+            spec["nodeSelector"] = {"kubernetes.io/os": "windows"}
+        spec["serviceAccountName"] = "@@app@@"
+        spec["serviceAccount"] = "@@app@@"
+        spec["nodeName"] = "@@node@@"
+        if self.host_network:
+            spec["hostNetwork"] = True
+        spec["securityContext"] = {"runAsNonRoot": True, "fsGroup": 2000} if len(self.labels) % 2 else {}
+        spec["schedulerName"] = "default-scheduler"
+        spec["tolerations"] = [
+            {"key": "node.kubernetes.io/not-ready", "operator": "Exists", "effect": "NoExecute",
+             "tolerationSeconds": 300},
+            {"key": "node.kubernetes.io/unreachable", "operator": "Exists", "effect": "NoExecute",
+             "tolerationSeconds": 300}]
+        spec["priority"] = 0
+        spec["enableServiceLinks"] = True
+        spec["preemptionPolicy"] = "PreemptLowerPriority"
+        if self.windows:
+            spec["os"] = {"name": "windows"}
+        return spec
+
+    def _status(self, phase):
+        running = phase == "Running"
+        cond = lambda t, ok: {"type": t, "status": "True" if ok else "False", "lastProbeTime": None,
+                              "lastTransitionTime": "@@started@@"}
+        conds = [cond("PodReadyToStartContainers", phase != "Pending"), cond("Initialized", phase != "Pending"),
+                 cond("Ready", running), cond("ContainersReady", running), cond("PodScheduled", True)]
+        if phase == "Succeeded":
+            conds[2]["reason"] = conds[3]["reason"] = "PodCompleted"
+
+        def cstat(c, k, init=False):
+            if phase == "Pending":
+                state = {"waiting": {"reason": "ContainerCreating"}}
+            elif phase == "Running" and not (init and c.get("restartPolicy") != "Always"):
+                state = {"running": {"startedAt": "@@started@@"}}
+            else:
+                code = 1 if phase == "Failed" and not init else 0
+                state = {"terminated": {"exitCode": code, "reason": "Error" if code else "Completed",
+                                        "startedAt": "@@started@@", "finishedAt": "@@started@@",
+                                        "containerID": "containerd://@@cid%d@@" % k}}
+            st = {"name": c["name"], "state": state, "lastState": {}, "ready": running and "running" in state,
+                  "restartCount": "@@!restarts@@" if k == 0 else 0, "image": c["image"],
+                  "imageID": c["image"].split(":")[0] + "@sha256:" + _h(c["image"]) * 2}
+            if phase != "Pending":
+                st["containerID"] = "containerd://@@cid%d@@" % k
+            st["started"] = "running" in state
+            return st
+
+        status = {"phase": phase, "conditions": conds, "hostIP": "@@hostip@@",
+                  "hostIPs": [{"ip": "@@hostip@@"}]}
+        if phase != "Pending":
+            status["podIP"] = "@@hostip@@" if self.host_network else "@@podip@@"
+            status["podIPs"] = [{"ip": status["podIP"]}]
+        status["startTime"] = "@@started@@"
+        if self.init:
+            status["initContainerStatuses"] = [cstat(c, 5 + j, True) for j, c in enumerate(self.init)]
+        status["containerStatuses"] = [cstat(c, j) for j, c in enumerate(self.containers)]
+        status["qosClass"] = "Burstable"
+        if self.ephemeral:
+            status["ephemeralContainerStatuses"] = [{
+                "name": "debugger-@@kaa@@", "state": {"terminated": {
+                    "exitCode": 0, "reason": "Completed", "startedAt": "@@started@@", "finishedAt": "@@started@@",
+                    "containerID": "containerd://@@cid9@@"}}, "lastState": {}, "ready": False,
+                "restartCount": 0, "image": "docker.io/library/busybox:1.36",
+                "imageID": "docker.io/library/busybox@sha256:" + _h("busybox") * 2,
+                "containerID": "containerd://@@cid9@@", "started": False}]
+        return status
+
+    def _build_meta(self):
+        md = {"name": "@@name@@"}
+        if self.owner == "ReplicaSet":
+            md["generateName"] = "@@app@@-@@hash@@-"
+        elif self.owner in ("StatefulSet", "DaemonSet"):
+            md["generateName"] = "@@app@@-"
+        elif self.owner == "Job":
+            md["generateName"] = "@@app@@-@@hash@@-"
+        md.update({"namespace": "@@ns@@", "uid": "@@uid@@", "resourceVersion": "@@rv@@",
+                   "creationTimestamp": "@@created@@", "labels": dict(self.labels)})
+        if self.annotations:
+            md["annotations"] = self.annotations
+        if self.owner:
+            api = "batch/v1" if self.owner == "Job" else "apps/v1"
+            oname = "@@app@@" if self.owner in ("StatefulSet", "DaemonSet") else "@@app@@-@@hash@@"
+            md["ownerReferences"] = [{"apiVersion": api, "kind": self.owner, "name": oname, "uid": "@@ouid@@",
+                                      "controller": True, "blockOwnerDeletion": True}]
+        spec = self._spec()
+        meta_fields = {k: v for k, v in md.items() if k in ("generateName", "labels", "annotations",
+                                                              "ownerReferences")}
+        mgr = "kube-controller-manager" if self.owner else "kubectl-client-side-apply"
+        md["managedFields"] = [
+            {"manager": mgr, "operation": "Update", "apiVersion": "v1", "time": "@@created@@",
+             "fieldsType": "FieldsV1", "fieldsV1": {"f:metadata": fields_v1(meta_fields), "f:spec": fields_v1(spec, 4)}},
+            {"manager": "kubelet", "operation": "Update", "apiVersion": "v1", "time": "@@started@@",
+             "fieldsType": "FieldsV1", "fieldsV1": {"f:status": fields_v1(self._status("Running"), 3)},
+             "subresource": "status"}]
+        self.meta_tmpl = make_template(md)
+        self.spec_json = make_template(spec)
+
+    def body_template(self, phase):
+        t = self.templates.get(phase)
+        if t is None:
+            t = ',"spec":' + self.spec_json + ',"status":' + make_template(self._status(phase)) + "}"
+            self.templates[phase] = t
+        return t
+
+
+class Deployment:
+    __slots__ = ("ns", "app", "hash", "arch", "labels", "ouid", "replicas")
+
+
+class GenPodItem:
+    __slots__ = ("key", "ns", "name", "dep", "i", "phase", "gen", "node")
+
+    @property
+    def labels(self):
+        lab = self.dep.labels
+        if "statefulset.kubernetes.io/pod-name" in lab:
+            lab = dict(lab)
+            lab["statefulset.kubernetes.io/pod-name"] = self.name
+        return lab
+
+    def field(self, path):
+        if path == "metadata.name":
+            return self.name
+        if path == "metadata.namespace":
+            return self.ns
+        if path == "spec.nodeName":
+            return self.node
+        if path == "status.phase":
+            return self.phase
+        if path == "spec.hostNetwork":
+            return "true" if self.dep.arch.host_network else "false"
+        if path == "spec.restartPolicy":
+            return "OnFailure" if self.dep.arch.owner == "Job" else "Always"
+        if path == "spec.schedulerName":
+            return "default-scheduler"
+        if path == "spec.serviceAccountName":
+            return self.dep.app
+        if path == "status.podIP":
+            return walk_field(self.as_dict(), "status.podIP") or ""
+        return ""
+
+    def _vars(self):
+        i, d = self.i, self.dep
+        h = _h(self.gen.seed, i)
+        ip = int(h[:6], 16)
+        v = {"name": self.name, "ns": self.ns, "app": d.app, "hash": d.hash, "ouid": d.ouid,
+             "uid": "%s-%s-4%s-a%s-%s" % (h[:8], h[8:12], h[13:16], h[17:20], h[20:32]),
+             "rv": str(self.gen.rv_base + i), "node": self.node,
+             "created": rfc3339(BASE_TIME + (i * 37) % 8000000), "started": rfc3339(BASE_TIME + (i * 37) % 8000000 + 4),
+             "podip": "10.%d.%d.%d" % (64 + (ip >> 16) % 64, (ip >> 8) & 255, 1 + ip % 254),
+             "hostip": "10.0.%d.%d" % (int(self.node[-3:]) // 250, 1 + int(self.node[-3:]) % 250),
+             "kaa": "".join(KUBE_ALNUM[int(c, 16) % len(KUBE_ALNUM)] for c in h[26:31]),
+             "restarts": str(int(h[31], 16) % 4 if int(h[30], 16) < 3 else 0)}
+        c = hashlib.sha256(h.encode()).hexdigest()
+        for k in (0, 1, 2, 5, 6, 9):
+            v["cid%d" % k] = c[k * 6:] + c[:k * 6]
+        return v
+
+    def meta(self):
+        return self.dep.arch.meta_tmpl % self._vars()
+
+    def full(self):
+        v = self._vars()
+        a = self.dep.arch
+        return '{"metadata":' + a.meta_tmpl % v + a.body_template(self.phase) % v
+
+    def as_dict(self):
+        return json.loads(self.full())
+
+
+class Generator:
+    def __init__(self, npods, nns, seed=1):
+        self.seed = seed
+        rng = random.Random(seed)
+        self.rv_base = 2000000
+        self.rv = self.rv_base + npods + nns + 10
+        nns = max(1, nns)
+        names = ["default", "kube-node-lease", "kube-public", "kube-system"][:nns]
+        used = set(names)
+        while len(names) < nns:
+            if len(used) < 400:
+                n = "%s-%s" % (rng.choice(NS_PREFIX), rng.choice(NS_WORDS))
+                if rng.random() < 0.3:
+                    n += "-%d" % rng.randint(1, 9)
+            else:
+                n = "ns-%05d" % len(names)
+            if n not in used:
+                used.add(n)
+                names.append(n)
+        self.ns_objs = [self._namespace(rng, n, k) for k, n in enumerate(names)]
+        self.archetypes = [Archetype(rng, k) for k in range(160)]
+        self.archetypes += [Archetype(rng, 160 + k, windows=True) for k in range(6)]
+        self.sys_archetypes = [Archetype(rng, 200 + k, system=True) for k in range(12)]
+        nnodes = max(3, npods // 40)
+        self.nodes = ["worker-%03d" % k for k in range(min(nnodes, 999))]
+        # pods per namespace: kube-node-lease/kube-public get none, kube-system a few
+        weights = []
+        for n in names:
+            if n in ("kube-node-lease", "kube-public"):
+                weights.append(0.0)
+            elif n == "kube-system":
+                weights.append(3.0)
+            elif n == "default":
+                weights.append(1.0)
+            else:
+                weights.append(rng.paretovariate(1.3))
+        if sum(weights) == 0:
+            weights = [1.0] * len(names)
+        tot = sum(weights)
+        counts = [int(npods * w / tot) for w in weights]
+        rest = npods - sum(counts)
+        order = sorted(range(len(names)), key=lambda k: -weights[k])
+        for k in range(rest):
+            counts[order[k % len(order)]] += 1
+        items = []
+        i = 0
+        for nsname, cnt in zip(names, counts):
+            apps_used = set()
+            while cnt > 0:
+                d = Deployment()
+                d.ns = nsname
+                arch = rng.choice(self.sys_archetypes if nsname == "kube-system" else self.archetypes)
+                d.arch = arch
+                app = rng.choice(APP_NAMES)
+                while app in apps_used:
+                    app = "%s-%s" % (rng.choice(APP_NAMES), _kube_rand(rng, 3))
+                apps_used.add(app)
+                d.app = app
+                d.hash = _kube_rand(rng, 10) if arch.owner != "Job" else str(28000000 + rng.randint(0, 999999))
+                d.ouid = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+                d.replicas = min(cnt, rng.choice([1, 1, 2, 2, 3, 3, 3, 5, 8, 12, 20, 40]))
+                d.labels = {}
+                subst = {"app": d.app, "hash": d.hash, "ouid": d.ouid, "name": ""}
+                for k, val in arch.labels.items():
+                    d.labels[k] = re.sub(r"@@(\w+)@@", lambda m: subst[m.group(1)], val)
+                seen = set()
+                for r in range(d.replicas):
+                    if arch.owner == "StatefulSet":
+                        pname = "%s-%d" % (app, r)
+                    elif arch.owner in ("DaemonSet", "Job"):
+                        pname = "%s-%s" % (app if arch.owner == "DaemonSet" else app + "-" + d.hash,
+                                           _kube_rand(rng, 5))
+                    elif arch.owner is None:
+                        pname = app if d.replicas == 1 else "%s-%d" % (app, r)
+                    else:
+                        pname = "%s-%s-%s" % (app, d.hash, _kube_rand(rng, 5))
+                    while pname in seen:
+                        pname += _kube_rand(rng, 1)
+                    seen.add(pname)
+                    it = GenPodItem()
+                    it.ns, it.name, it.key, it.dep, it.i, it.gen = nsname, pname, nsname + "/" + pname, d, i, self
+                    it.node = self.nodes[int(_h(seed, "node", i)[:6], 16) % len(self.nodes)]
+                    ph = int(_h(seed, "phase", i)[:4], 16) % 100
+                    if arch.owner == "Job":
+                        it.phase = "Succeeded" if ph < 85 else "Failed"
+                    else:
+                        it.phase = "Running" if ph < 95 else "Pending"
+                    items.append(it)
+                    i += 1
+                cnt -= d.replicas
+        self.pod_items = items
+
+    def _namespace(self, rng, name, k):
+        labels = {"kubernetes.io/metadata.name": name}
+        E, V = "pod-security.kubernetes.io/enforce", "pod-security.kubernetes.io/enforce-version"
+        if name not in ("default", "kube-node-lease", "kube-public", "kube-system"):
+            r = rng.random()
+            if r < 0.30:
+                labels[E] = "restricted"
+            elif r < 0.50:
+                labels[E] = "baseline"
+            elif r < 0.60:
+                labels[E] = "privileged"
+            elif r < 0.65:
+                labels[E] = rng.choice(["Restricted", "strict", ""])
+            if E in labels and rng.random() < 0.3:
+                labels[V] = rng.choice(["latest", "v1.21", "v1.22", "v1.25", "v1.31", "1.25", "v1.x"])
+            if rng.random() < 0.3:
+                labels["pod-security.kubernetes.io/warn"] = "restricted"
+                labels["pod-security.kubernetes.io/audit"] = "restricted"
+            if rng.random() < 0.5:
+                labels["team"] = name.split("-")[-1]
+        ts = rfc3339(BASE_TIME - 86400 * 30 + k * 600)
+        md = {"name": name, "uid": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+              "resourceVersion": str(self.rv_base - 1000 + k), "creationTimestamp": ts, "labels": labels,
+              "managedFields": [{"manager": "kube-apiserver", "operation": "Update", "apiVersion": "v1", "time": ts,
+                                 "fieldsType": "FieldsV1", "fieldsV1": {"f:metadata": {"f:labels": {
+                                     ".": {}, "f:kubernetes.io/metadata.name": {}}}}}]}
+        if len(labels) > 1:
+            md["managedFields"].append({
+                "manager": "kubectl-client-side-apply", "operation": "Update", "apiVersion": "v1", "time": ts,
+                "fieldsType": "FieldsV1", "fieldsV1": {"f:metadata": {"f:labels": {
+                    "f:" + l: {} for l in labels if l != "kubernetes.io/metadata.name"}}}})
+        return {"metadata": md, "spec": {"finalizers": ["kubernetes"]}, "status": {"phase": "Active"}}
+
+
+# --------------------------------------------------------------------------
+# Store: current snapshot per resource plus old snapshots for continue tokens
+# --------------------------------------------------------------------------
+
+class Store:
+    def __init__(self, data_dir, generator, keep_snapshots, log):
+        self.lock = threading.Lock()
+        self.data_dir = data_dir
+        self.gen = generator
+        self.keep = max(1, keep_snapshots)
+        self.log = log
+        self.types = {}       # (group, resource) -> RType
+        self.current = {}     # (group, resource) -> Snapshot
+        self.history = {}     # (group, resource) -> {rv: Snapshot}
+        self.sig = None
+        self.max_rv = 0
+        self._base_types()
+        self.reload(initial=True)
+
+    def _base_types(self):
+        for kind in ("Pod", "Namespace", "Node"):
+            t = RType("", "v1", kind)
+            self.types[("", t.name)] = t
+
+    def _signature(self):
+        if not self.data_dir:
+            return ()
+        sig = []
+        try:
+            for fn in sorted(os.listdir(self.data_dir)):
+                if fn.endswith(".json"):
+                    st = os.stat(os.path.join(self.data_dir, fn))
+                    sig.append((fn, st.st_mtime_ns, st.st_size))
+        except OSError:
+            pass
+        return tuple(sig)
+
+    def _load_files(self):
+        """-> {(group, resource): (RType, rv or None, [DictItem])}"""
+        out = {}
+        if not self.data_dir:
+            return out
+        for fn in sorted(os.listdir(self.data_dir)):
+            if not fn.endswith(".json"):
+                continue
+            path = os.path.join(self.data_dir, fn)
+            try:
+                with open(path, "rb") as f:
+                    doc = json.loads(f.read().decode("utf-8"))
+            except (OSError, ValueError) as e:
+                self.log("kubeapi: skipping %s: %s" % (path, e))
+                continue
+            if not isinstance(doc, dict) or not isinstance(doc.get("items"), list):
+                continue
+            lkind = str(doc.get("kind", ""))
+            items = doc["items"]
+            kind = lkind[:-4] if lkind.endswith("List") and lkind != "List" else ""
+            api = str(doc.get("apiVersion", "v1"))
+            if not kind:  # kubectl's "kind: List": take kind/apiVersion from the items
+                first = next((x for x in items if isinstance(x, dict) and x.get("kind")), None)
+                if not first:
+                    continue
+                kind, api = first["kind"], first.get("apiVersion", "v1")
+            group, _, version = api.rpartition("/")
+            namespaced = any(isinstance(x, dict) and isinstance(x.get("metadata"), dict)
+                             and x["metadata"].get("namespace") for x in items)
+            rt = self.types.get((group, KNOWN_KINDS.get((group, kind), (plural_of(kind),))[0]))
+            if rt is None:
+                rt = RType(group, version or "v1", kind, None if (group, kind) in KNOWN_KINDS else namespaced)
+            clean = []
+            for x in items:
+                if not isinstance(x, dict):
+                    continue
+                if "kind" in x or "apiVersion" in x:
+                    x = {k: v for k, v in x.items() if k not in ("kind", "apiVersion")}
+                clean.append(DictItem(x, rt.namespaced))
+            rv = (doc.get("metadata") or {}).get("resourceVersion")
+            try:
+                rv = int(rv)
+            except (TypeError, ValueError):
+                rv = None
+            out[(group, rt.name)] = (rt, rv, clean)
+        return out
+
+    def reload(self, initial=False):
+        sig = self._signature()
+        if not initial and sig == self.sig:
+            return
+        with self.lock:
+            if not initial and sig == self.sig:
+                return
+            loaded = self._load_files()
+            if self.gen is not None:
+                pods, nss = self.types[("", "pods")], self.types[("", "namespaces")]
+                if ("", "pods") not in self.current:
+                    loaded[("", "pods")] = (pods, self.gen.rv, self.gen.pod_items)
+                    loaded[("", "namespaces")] = (nss, self.gen.rv, [DictItem(o, False) for o in self.gen.ns_objs])
+                else:
+                    loaded.pop(("", "pods"), None)
+                    loaded.pop(("", "namespaces"), None)
+            for k, t in list(self.types.items()):
+                if k not in loaded and k not in self.current:
+                    loaded[k] = (t, None, [])
+            for key, (rt, rv, items) in loaded.items():
+                old = self.current.get(key)
+                if old is not None:
+                    if [i.full() for i in old.items] == [i.full() for i in items]:
+                        continue  # same content, same snapshot
+                    if rv is None or rv <= old.rv:
+                        rv = max(old.rv, self.max_rv) + 1
+                elif rv is None:
+                    rv = self.max_rv + 1 if self.max_rv else 1000
+                self.max_rv = max(self.max_rv, rv)
+                self.types[key] = rt
+                snap = Snapshot(rt, rv, items)
+                self.current[key] = snap
+                hist = self.history.setdefault(key, {})
+                hist[rv] = snap
+                while len(hist) > self.keep:
+                    del hist[min(hist)]
+            self.sig = sig
+
+    def find_type(self, group, version, resource):
+        t = self.types.get((group, resource))
+        if t is None or t.version != version:
+            return None
+        return t
+
+    def snapshot(self, rt, rv=None):
+        key = (rt.group, rt.name)
+        if rv is None:
+            return self.current[key]
+        return self.history.get(key, {}).get(rv)
+
+    def groups(self):
+        gs = {}
+        for (g, _), t in self.types.items():
+            if g:
+                gs.setdefault(g, set()).add(t.version)
+        return gs
+
+
+# --------------------------------------------------------------------------
+# Users and authorization
+# --------------------------------------------------------------------------
+
+class User:
+    def __init__(self, name, uid="", groups=(), via=""):
+        self.name, self.uid, self.via = name, uid, via
+        self.groups = [g for g in groups if g]
+        if name != "system:anonymous" and "system:authenticated" not in self.groups:
+            self.groups.append("system:authenticated")
+
+
+DISCOVERY_PATHS = re.compile(r"^/(api|apis|openapi|version|healthz|livez|readyz)(/.*)?$|^/\.well-known/openid-configuration/?$")
+
+
+class Authorizer:
+    """Rights, as an RBAC setup would give them:
+       system:masters              everything
+       reader  / group test:readers     get, list, watch on every served resource, cluster-wide
+       ns-reader / group test:ns-readers get, list, watch pods and get the namespace object, in NS only
+       anyone authenticated         discovery, /version, health, SelfSubject{Access,Rules}Reviews
+    """
+
+    def __init__(self, store, ns_reader_ns):
+        self.store = store
+        self.nsr = ns_reader_ns
+
+    def role(self, user):
+        if "system:masters" in user.groups:
+            return "admin"
+        if user.name == "reader" or "test:readers" in user.groups:
+            return "reader"
+        if user.name == "ns-reader" or "test:ns-readers" in user.groups:
+            return "ns-reader"
+        return "none"
+
+    def resource(self, user, verb, group, resource, ns, name=""):
+        role = self.role(user)
+        if role == "admin":
+            return True, ""
+        if group == "authorization.k8s.io" and resource in ("selfsubjectaccessreviews",
+                                                             "selfsubjectrulesreviews") and verb == "create":
+            return True, 'RBAC: allowed by ClusterRoleBinding "system:basic-user" of ClusterRole ' \
+                         '"system:basic-user" to Group "system:authenticated"'
+        if role == "reader" and verb in ("get", "list", "watch") and (group, resource) in self.store.types:
+            return True, 'RBAC: allowed by ClusterRoleBinding "test-reader" of ClusterRole "test-reader" ' \
+                         'to User "%s"' % user.name
+        if role == "ns-reader" and ns == self.nsr and ns and group == "" and (
+                (resource == "pods" and verb in ("get", "list", "watch")) or
+                (resource == "namespaces" and verb == "get" and (not name or name == self.nsr))):
+            return True, 'RBAC: allowed by RoleBinding "test-ns-reader/%s" of Role "test-ns-reader" to ' \
+                         'User "%s"' % (self.nsr, user.name)
+        return False, ""
+
+    def nonresource(self, user, verb, path):
+        if self.role(user) == "admin":
+            return True, ""
+        if verb == "get" and DISCOVERY_PATHS.match(path):
+            return True, 'RBAC: allowed by ClusterRoleBinding "system:discovery" of ClusterRole ' \
+                         '"system:discovery" to Group "system:authenticated"'
+        return False, ""
+
+    def rules(self, user, ns):
+        role = self.role(user)
+        rr = [{"verbs": ["create"], "apiGroups": ["authorization.k8s.io"],
+               "resources": ["selfsubjectaccessreviews", "selfsubjectrulesreviews"]}]
+        nr = [{"verbs": ["get"], "nonResourceURLs": ["/api", "/api/*", "/apis", "/apis/*", "/healthz", "/livez",
+                                                    "/openapi", "/openapi/*", "/readyz", "/version", "/version/"]}]
+        if role == "admin":
+            rr.insert(0, {"verbs": ["*"], "apiGroups": ["*"], "resources": ["*"]})
+            nr.insert(0, {"verbs": ["*"], "nonResourceURLs": ["*"]})
+        elif role == "reader":
+            for g in sorted({g for g, _ in self.store.types}):
+                rr.append({"verbs": ["get", "list", "watch"], "apiGroups": [g],
+                           "resources": sorted(r for gg, r in self.store.types if gg == g)})
+        elif role == "ns-reader" and ns == self.nsr:
+            rr.append({"verbs": ["get", "list", "watch"], "apiGroups": [""], "resources": ["pods"]})
+            rr.append({"verbs": ["get"], "apiGroups": [""], "resources": ["namespaces"]})
+        return rr, nr
+
+
+def forbidden_status(user, verb, group, resource, ns, name, path=None):
+    if path is not None:
+        msg = 'forbidden: User "%s" cannot %s path "%s"' % (user.name, verb, path)
+        return status_obj(403, msg, details={})
+    qual = resource if not group else "%s.%s" % (resource, group)
+    why = 'User "%s" cannot %s resource "%s" in API group "%s"' % (user.name, verb, resource, group)
+    why += ' in the namespace "%s"' % ns if ns else " at the cluster scope"
+    msg = ('%s "%s" is forbidden: %s' % (qual, name, why)) if name else "%s is forbidden: %s" % (qual, why)
+    det = {}
+    if name:
+        det["name"] = name
+    if group:
+        det["group"] = group
+    det["kind"] = resource
+    return status_obj(403, msg, details=det)
+
+
+# --------------------------------------------------------------------------
+# Faults
+# --------------------------------------------------------------------------
+
+class Fault:
+    KEYS = {"path", "query", "page", "times", "method", "status", "retry-after", "truncate", "reset", "slow", "hang",
+            "html", "warning", "body", "message"}
+
+    def __init__(self, spec):
+        self.spec = spec
+        kv = {}
+        for part in spec.split(","):
+            if not part.strip():
+                continue
+            k, eq, v = part.partition("=")
+            k = k.strip()
+            if not eq or k not in self.KEYS:
+                raise ValueError("bad fault spec %r: %r is not key=value with a known key" % (spec, part))
+            kv[k] = v
+        self.path = re.compile(kv.get("path", ""))
+        self.query = re.compile(kv["query"]) if "query" in kv else None
+        self.page = int(kv["page"]) if "page" in kv else None
+        self.times = int(kv.get("times", "1"))
+        self.method = kv.get("method", "").upper() or None
+        self.status = int(kv["status"]) if "status" in kv else None
+        self.retry_after = kv.get("retry-after")
+        self.truncate = int(kv["truncate"]) if "truncate" in kv else None
+        self.reset = int(kv["reset"]) if "reset" in kv else None
+        self.slow = int(kv["slow"]) if "slow" in kv else None
+        self.hang = kv.get("hang") not in (None, "", "0")
+        self.html = int(kv["html"]) if kv.get("html") not in (None, "", "0") else None
+        if self.html == 1:
+            self.html = 200
+        self.warning = kv.get("warning")
+        self.body = kv.get("body")
+        self.message = kv.get("message")
+        actions = [a for a in ("status", "truncate", "reset", "slow", "hang", "html", "warning") if a in kv]
+        if not actions:
+            raise ValueError("bad fault spec %r: no action (status, truncate, reset, slow, hang, html, warning)"
+                             % spec)
+        self.fired = 0
+
+    def describe(self):
+        return self.spec
+
+
+class Faults:
+    def __init__(self, specs):
+        self.lock = threading.Lock()
+        self.faults = [Fault(s) for s in specs]
+
+    def match(self, method, path, query, page):
+        with self.lock:
+            for f in self.faults:
+                if f.times and f.fired >= f.times:
+                    continue
+                if f.method and f.method != method:
+                    continue
+                if not f.path.search(path):
+                    continue
+                if f.query is not None and not f.query.search(query):
+                    continue
+                if f.page is not None and (method != "GET" or page != f.page):
+                    continue
+                f.fired += 1
+                return f
+        return None
+
+
+# --------------------------------------------------------------------------
+# Continue tokens: kube-apiserver's format, base64url(JSON{v, rv, start})
+# --------------------------------------------------------------------------
+
+class ContinueError(Exception):
+    pass
+
+
+def encode_continue(rv, start):
+    raw = json.dumps({"v": "meta.k8s.io/v1", "rv": rv, "start": start}, separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode("utf-8")).decode("ascii").rstrip("=")
+
+
+def decode_continue(token):
+    try:
+        pad = "=" * (-len(token) % 4)
+        if re.search(r"[^A-Za-z0-9_-]", token):
+            raise ValueError("illegal base64 data")
+        data = base64.urlsafe_b64decode(token + pad)
+        c = json.loads(data.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError) as e:
+        raise ContinueError("continue key is not valid: %s" % e)
+    if not isinstance(c, dict) or c.get("v") != "meta.k8s.io/v1":
+        raise ContinueError("continue key is not valid: server does not recognize this encoded version %s"
+                            % (c.get("v") if isinstance(c, dict) else ""))
+    rv = c.get("rv")
+    if not isinstance(rv, int) or rv == 0:
+        raise ContinueError("continue key is not valid: incorrect encoded start resourceVersion "
+                            "(version meta.k8s.io/v1)")
+    start = c.get("start")
+    if not isinstance(start, str) or not start:
+        raise ContinueError("continue key is not valid: encoded start key empty (version meta.k8s.io/v1)")
+    key = start if start.startswith("/") else "/" + start
+    segs = key.split("/")[1:]
+    if any(s in ("", ".", "..") for s in segs):
+        raise ContinueError("continue key is not valid: %s" % start)
+    return rv, key[1:]
+
+
+# --------------------------------------------------------------------------
+# The application: routing, lists, discovery, reviews
+# --------------------------------------------------------------------------
+
+# --------------------------------------------------------------------------
+# Protobuf: kubectl 1.32+ POSTs SelfSubjectAccessReview as
+# application/vnd.kubernetes.protobuf ("k8s\0" + runtime.Unknown envelope)
+# --------------------------------------------------------------------------
+
+def _pb_fields(buf):
+    """Yields (field number, wire type, value) of a protobuf message; value is int or bytes."""
+    i, n = 0, len(buf)
+
+    def varint():
+        nonlocal i
+        shift = val = 0
+        while True:
+            if i >= n:
+                raise ValueError("truncated varint")
+            b = buf[i]
+            i += 1
+            val |= (b & 0x7F) << shift
+            if not b & 0x80:
+                return val
+            shift += 7
+    while i < n:
+        key = varint()
+        fn, wt = key >> 3, key & 7
+        if wt == 0:
+            yield fn, wt, varint()
+        elif wt == 2:
+            ln = varint()
+            if i + ln > n:
+                raise ValueError("truncated field")
+            yield fn, wt, buf[i:i + ln]
+            i += ln
+        elif wt == 1:
+            i += 8
+        elif wt == 5:
+            i += 4
+        else:
+            raise ValueError("unsupported wire type %d" % wt)
+
+
+def _pb_strings(buf, names):
+    out = {}
+    for fn, wt, v in _pb_fields(buf):
+        if wt == 2 and fn in names:
+            out[names[fn]] = v.decode("utf-8")
+    return out
+
+
+def decode_k8s_protobuf(body):
+    """-> (apiVersion, kind, raw message bytes) of a k8s protobuf envelope."""
+    if body[:4] != b"k8s\x00":
+        raise ValueError("missing k8s protobuf magic")
+    tm, raw = b"", b""
+    for fn, wt, v in _pb_fields(body[4:]):
+        if fn == 1 and wt == 2:
+            tm = v
+        elif fn == 2 and wt == 2:
+            raw = v
+    t = _pb_strings(tm, {1: "apiVersion", 2: "kind"})
+    return t.get("apiVersion", ""), t.get("kind", ""), raw
+
+
+RA_PB = {1: "namespace", 2: "verb", 3: "group", 4: "version", 5: "resource", 6: "subresource", 7: "name"}
+
+
+def ssar_from_protobuf(body):
+    """SelfSubjectAccessReview protobuf -> the JSON-shaped dict the handler works on."""
+    api, kind, raw = decode_k8s_protobuf(body)
+    if kind != "SelfSubjectAccessReview":
+        raise ValueError("unexpected kind %r" % kind)
+    spec = {}
+    for fn, wt, v in _pb_fields(raw):
+        if fn == 2 and wt == 2:  # spec
+            for sfn, swt, sv in _pb_fields(v):
+                if sfn == 1 and swt == 2:
+                    spec["resourceAttributes"] = _pb_strings(sv, RA_PB)
+                elif sfn == 2 and swt == 2:
+                    spec["nonResourceAttributes"] = _pb_strings(sv, {1: "path", 2: "verb"})
+    return {"apiVersion": api, "kind": kind, "spec": spec}
+
+
+def ssrr_from_protobuf(body):
+    api, kind, raw = decode_k8s_protobuf(body)
+    spec = {}
+    for fn, wt, v in _pb_fields(raw):
+        if fn == 2 and wt == 2:
+            spec = _pb_strings(v, {1: "namespace"})
+    return {"apiVersion": api, "kind": kind, "spec": spec}
+
+
+class Resp:
+    __slots__ = ("code", "body", "ctype", "headers", "page")
+
+    def __init__(self, code, body, ctype="application/json", headers=None):
+        self.code = code
+        self.body = body if isinstance(body, bytes) else (body if isinstance(body, str) else go_json(body)).encode("utf-8")
+        self.ctype = ctype
+        self.headers = headers or []
+
+
+def status_resp(code, message=None, reason=None, details=None, list_meta=None, headers=None):
+    return Resp(code, status_obj(code, message, reason, details, list_meta), headers=headers)
+
+
+def negotiate(accept, want_list, allow_partial, allow_table):
+    """-> 'json' | 'partial' | 'table' | None (nothing acceptable)."""
+    if not accept or not accept.strip():
+        return "json"
+    for part in accept.split(","):
+        fields = [x.strip() for x in part.split(";")]
+        mt = fields[0].lower()
+        if mt not in ("application/json", "*/*", "application/*", "*"):
+            continue
+        params = {}
+        for f in fields[1:]:
+            k, _, v = f.partition("=")
+            params[k.strip().lower()] = v.strip().strip('"')
+        as_ = params.get("as")
+        if not as_:
+            return "json"
+        g, v = params.get("g"), params.get("v")
+        if as_ in ("PartialObjectMetadataList", "PartialObjectMetadata") and g == "meta.k8s.io" \
+                and v in ("v1", "v1beta1"):
+            if not allow_partial:
+                return "json"
+            if (as_ == "PartialObjectMetadataList") == want_list:
+                return "partial:" + v
+            continue
+        if as_ == "Table" and g == "meta.k8s.io" and v in ("v1", "v1beta1"):
+            return ("table:" + v) if allow_table else "json"
+    return None
+
+
+TABLE_NAME_COL = {"name": "Name", "type": "string", "format": "name", "description":
+                  "Name must be unique within a namespace. Is required when creating resources, although some "
+                  "resources may allow a client to request the generation of an appropriate name "
+                  "automatically. Name is primarily intended for creation idempotence and configuration "
+                  "definition. Cannot be updated. More info: "
+                  "https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names",
+                  "priority": 0}
+TABLE_AGE_COL = {"name": "Age", "type": "string", "format": "", "description":
+                 "CreationTimestamp is a timestamp representing the server time when this object was created. "
+                 "It is not guaranteed to be set in happens-before order across separate operations. Clients "
+                 "may not set this value. It is represented in RFC3339 form and is in UTC.", "priority": 0}
+
+
+def _col(name, typ="string", prio=0, desc=""):
+    return {"name": name, "type": typ, "format": "", "description": desc, "priority": prio}
+
+
+def table_columns(rt):
+    if rt.name == "pods":
+        return [TABLE_NAME_COL, _col("Ready", desc="The aggregate readiness state of this pod for accepting "
+                                     "traffic."),
+                _col("Status", desc="The aggregate status of the containers in this pod."),
+                _col("Restarts", desc="The number of times the containers in this pod have been restarted and "
+                     "when the last container in this pod has restarted."),
+                TABLE_AGE_COL, _col("IP", prio=1, desc="IP address allocated to the pod. Routable at least "
+                                    "within the cluster. Empty if not yet allocated."),
+                _col("Node", prio=1, desc="NodeName is a request to schedule this pod onto a specific node."),
+                _col("Nominated Node", prio=1, desc="nominatedNodeName is set only when this pod preempts "
+                     "other pods on the node."),
+                _col("Readiness Gates", prio=1, desc="If specified, all readiness gates will be evaluated for "
+                     "pod readiness.")]
+    if rt.name == "namespaces":
+        return [TABLE_NAME_COL, _col("Status", desc="The status of the namespace"), TABLE_AGE_COL]
+    return [TABLE_NAME_COL, TABLE_AGE_COL]
+
+
+def table_row(rt, obj, now):
+    md = obj.get("metadata") or {}
+    ts = parse_rfc3339(md.get("creationTimestamp"))
+    age = human_duration(now - ts) if ts else "<unknown>"
+    name = md.get("name", "")
+    if rt.name == "pods":
+        spec, st = obj.get("spec") or {}, obj.get("status") or {}
+        cs = st.get("containerStatuses") or []
+        total = len(spec.get("containers") or [])
+        ready = sum(1 for c in cs if c.get("ready"))
+        restarts = sum(int(c.get("restartCount") or 0) for c in cs)
+        reason = st.get("reason") or st.get("phase") or ""
+        for c in cs:
+            s = c.get("state") or {}
+            if "waiting" in s and s["waiting"].get("reason"):
+                reason = s["waiting"]["reason"]
+            elif "terminated" in s and s["terminated"].get("reason") and not (
+                    reason == "Running" and c.get("ready")):
+                reason = s["terminated"]["reason"]
+        if md.get("deletionTimestamp"):
+            reason = "Terminating"
+        cells = [name, "%d/%d" % (ready, total), reason, restarts, age, st.get("podIP") or "<none>",
+                 spec.get("nodeName") or "<none>", st.get("nominatedNodeName") or "<none>", "<none>"]
+    elif rt.name == "namespaces":
+        cells = [name, (obj.get("status") or {}).get("phase", ""), age]
+    else:
+        cells = [name, age]
+    return cells
+
+
+class App:
+    def __init__(self, args, sdir, store, faults, authz):
+        self.args = args
+        self.sdir = sdir
+        self.store = store
+        self.faults = faults
+        self.authz = authz
+        self.port = 0
+        self.stopping = threading.Event()
+        self.issued = {}           # continue token -> (monotonic issue time, page number it fetches)
+        self.issued_lock = threading.Lock()
+        self.log_lock = threading.Lock()
+        self.req_log = open(args.request_log, "a", encoding="utf-8") if args.request_log else None
+        self.tokens_path = os.path.join(sdir, "tokens.csv")
+        self.flowschema_uid = str(uuid.uuid4())
+        self.prioritylevel_uid = str(uuid.uuid4())
+
+    # ---- logging
+    def log_request(self, rec):
+        if self.req_log is None:
+            return
+        line = json.dumps(rec, separators=(",", ":"), ensure_ascii=True)
+        with self.log_lock:
+            self.req_log.write(line + "\n")
+            self.req_log.flush()
+
+    def verbose(self, msg):
+        if self.args.verbose:
+            sys.stderr.write(msg + "\n")
+            sys.stderr.flush()
+
+    # ---- authentication
+    def read_tokens(self):
+        out = {}
+        try:
+            with open(self.tokens_path, newline="", encoding="utf-8") as f:
+                for row in csv.reader(f):
+                    if len(row) < 3 or not row[0].strip():
+                        continue
+                    groups = row[3].split(",") if len(row) > 3 else []
+                    out[row[0].strip()] = (row[1].strip(), row[2].strip(), [g.strip() for g in groups])
+        except (OSError, csv.Error, UnicodeDecodeError) as e:
+            self.verbose("kubeapi: cannot read %s: %s" % (self.tokens_path, e))
+        return out
+
+    def authenticate(self, conn, headers):
+        """-> (User or None, presented): x509 first, then bearer token, like kube-apiserver's union."""
+        try:
+            cert = conn.getpeercert()
+        except (AttributeError, ValueError, ssl.SSLError):
+            cert = None
+        if cert:
+            issuer = {k: v for rdn in cert.get("issuer", ()) for k, v in rdn}
+            if issuer.get("commonName") == CA_CN:
+                cn, orgs = "", []
+                for rdn in cert.get("subject", ()):
+                    for k, v in rdn:
+                        if k == "commonName":
+                            cn = v
+                        elif k == "organizationName":
+                            orgs.append(v)
+                if cn:
+                    return User(cn, "", orgs, "x509")
+        auth = headers.get("Authorization")
+        if auth:
+            scheme, _, tok = auth.strip().partition(" ")
+            tok = tok.strip()
+            if scheme.lower() == "bearer" and tok:
+                ent = self.read_tokens().get(tok)
+                if ent:
+                    return User(ent[0], ent[1], ent[2], "token")
+        return None
+
+    # ---- continue-token bookkeeping
+    def remember_token(self, tok, page):
+        with self.issued_lock:
+            if len(self.issued) > 200000:
+                for k in list(self.issued)[:100000]:
+                    del self.issued[k]
+            self.issued[tok] = (time.monotonic(), page)
+
+    def page_of(self, q):
+        tok = q.get("continue", "")
+        if not tok:
+            return 1
+        with self.issued_lock:
+            ent = self.issued.get(tok)
+        return ent[1] if ent else None
+
+    # ---- routing
+    def route(self, method, path, q, body, user, headers):
+        if path in ("/healthz", "/livez", "/readyz"):
+            return self._nonres(user, method, path, lambda: Resp(200, b"ok", "text/plain; charset=utf-8"))
+        if path in ("/version", "/version/"):
+            return self._nonres(user, method, path, self.version_resp)
+        parts = [p for p in path.split("/") if p]
+        if not parts or parts[0] not in ("api", "apis"):
+            return self._nonres(user, method, path, self.not_found_text)
+        if parts[0] == "api":
+            if len(parts) == 1:
+                return self._nonres(user, method, path, self.api_versions)
+            group, version, rest = "", parts[1], parts[2:]
+            if not rest:
+                return self._nonres(user, method, path, lambda: self.resource_list("", version))
+        else:
+            if len(parts) == 1:
+                return self._nonres(user, method, path, self.api_groups)
+            if len(parts) == 2:
+                return self._nonres(user, method, path, lambda: self.api_group(parts[1]))
+            group, version, rest = parts[1], parts[2], parts[3:]
+            if not rest:
+                return self._nonres(user, method, path, lambda: self.resource_list(group, version))
+        # resource request, as kube's RequestInfoFactory parses it
+        ns = ""
+        if rest[0] == "namespaces" and len(rest) > 1:
+            ns = rest[1]
+            if len(rest) > 2 and rest[2] not in ("status", "finalize"):
+                rest = rest[2:]
+        resource = rest[0]
+        name = rest[1] if len(rest) > 1 else ""
+        sub = "/".join(rest[2:]) if len(rest) > 2 else ""
+        watch = q.get("watch", "") in ("1", "true", "True")
+        verb = {"GET": "list" if not name else "get", "POST": "create", "PUT": "update", "PATCH": "patch",
+                "DELETE": "delete" if name else "deletecollection", "HEAD": "get"}.get(method, method.lower())
+        if watch and verb in ("list", "get"):
+            verb = "watch"
+        if resource == "namespaces" and ns and verb == "list" and not sub:
+            verb = "get"
+        ok, _ = self.authz.resource(user, verb, group, resource + ("/" + sub if sub else ""), ns, name)
+        if not ok:
+            return Resp(403, forbidden_status(user, verb, group, resource + ("/" + sub if sub else ""), ns,
+                                              name))
+        if group == "authorization.k8s.io" and version == "v1" and resource in (
+                "selfsubjectaccessreviews", "selfsubjectrulesreviews") and not name and not ns:
+            if method != "POST":
+                return status_resp(405, details={})
+            return self.ssar(body, user, headers) if resource == "selfsubjectaccessreviews" \
+                else self.ssrr(body, user, headers)
+        rt = self.store.find_type(group, version, resource)
+        if rt is None or sub:
+            return status_resp(404, details={})
+        if method not in ("GET", "HEAD"):
+            return status_resp(405, details={})
+        if watch:
+            return status_resp(405, "watch is not supported by this test server", "MethodNotAllowed",
+                               details={})
+        if rt.name == "namespaces" and ns:
+            name = ns
+            ns = ""
+        if rt.namespaced is False and ns:
+            return status_resp(404, details={})
+        accept = headers.get("Accept", "")
+        mode = negotiate(accept, not name, not self.args.no_partial_metadata, not self.args.no_table)
+        if mode is None:
+            return status_resp(406, "only the following media types are accepted: application/json, "
+                                    "application/json;as=Table;v=v1;g=meta.k8s.io, "
+                                    "application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io",
+                               details={})
+        if name:
+            return self.get_object(rt, ns, name, mode)
+        return self.list_objects(rt, (ns or None) if rt.namespaced else None, q, mode)
+
+    def _nonres(self, user, method, path, fn):
+        verb = {"GET": "get", "HEAD": "head", "POST": "post", "PUT": "put", "DELETE": "delete",
+                "PATCH": "patch"}.get(method, method.lower())
+        ok, _ = self.authz.nonresource(user, verb, path)
+        if not ok:
+            return Resp(403, forbidden_status(user, verb, "", "", "", "", path=path))
+        if method not in ("GET", "HEAD"):
+            return status_resp(405, details={})
+        return fn()
+
+    def not_found_text(self):
+        return Resp(404, b"404 page not found\n", "text/plain; charset=utf-8",
+                    [("X-Content-Type-Options", "nosniff")])
+
+    # ---- discovery
+    def version_resp(self):
+        gv = self.args.git_version
+        m = re.match(r"v?(\d+)\.(\d+)", gv)
+        return Resp(200, {"major": m.group(1) if m else "1", "minor": m.group(2) if m else "31",
+                          "gitVersion": gv, "gitCommit": "0123456789abcdef0123456789abcdef01234567",
+                          "gitTreeState": "clean", "buildDate": "2024-12-10T11:36:48Z", "goVersion": "go1.22.9",
+                          "compiler": "gc", "platform": "linux/amd64"})
+
+    def api_versions(self):
+        return Resp(200, {"kind": "APIVersions", "versions": ["v1"], "serverAddressByClientCIDRs": [
+            {"clientCIDR": "0.0.0.0/0", "serverAddress": "127.0.0.1:%d" % self.port}]})
+
+    def _group_entries(self):
+        groups = dict(self.store.groups())
+        groups.setdefault("authorization.k8s.io", set()).add("v1")
+        out = []
+        for g in sorted(groups, key=lambda x: (x != "apps", x != "authorization.k8s.io", x)):
+            vs = [{"groupVersion": "%s/%s" % (g, v), "version": v} for v in sorted(groups[g])]
+            out.append({"name": g, "versions": vs, "preferredVersion": vs[0]})
+        return out
+
+    def api_groups(self):
+        return Resp(200, {"kind": "APIGroupList", "apiVersion": "v1", "groups": self._group_entries()})
+
+    def api_group(self, g):
+        for e in self._group_entries():
+            if e["name"] == g:
+                d = {"kind": "APIGroup", "apiVersion": "v1"}
+                d.update(e)
+                return Resp(200, d)
+        return status_resp(404, details={})
+
+    def resource_list(self, group, version):
+        res = []
+        if group == "authorization.k8s.io" and version == "v1":
+            for n, k, nsd in (("localsubjectaccessreviews", "LocalSubjectAccessReview", True),
+                              ("selfsubjectaccessreviews", "SelfSubjectAccessReview", False),
+                              ("selfsubjectrulesreviews", "SelfSubjectRulesReview", False),
+                              ("subjectaccessreviews", "SubjectAccessReview", False)):
+                res.append({"name": n, "singularName": k.lower(), "namespaced": nsd, "kind": k,
+                            "verbs": ["create"]})
+        else:
+            types = sorted((t for (g, _), t in self.store.types.items() if g == group and t.version == version),
+                           key=lambda t: t.name)
+            if not types:
+                return status_resp(404, details={})
+            for t in types:
+                e = {"name": t.name, "singularName": t.singular, "namespaced": t.namespaced, "kind": t.kind,
+                     "verbs": t.verbs}
+                if t.short:
+                    e["shortNames"] = t.short
+                if t.categories:
+                    e["categories"] = t.categories
+                if t.svh:
+                    e["storageVersionHash"] = t.svh
+                res.append(e)
+                if t.name == "pods":
+                    for sub, k, verbs in (("pods/log", "Pod", ["get"]), ("pods/status", "Pod",
+                                                                       ["get", "patch", "update"])):
+                        res.append({"name": sub, "singularName": "", "namespaced": True, "kind": k,
+                                    "verbs": verbs})
+        gv = version if not group else "%s/%s" % (group, version)
+        return Resp(200, {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv, "resources": res})
+
+    # ---- objects
+    def get_object(self, rt, ns, name, mode):
+        self.store.reload()
+        snap = self.store.snapshot(rt)
+        it = snap.by_key.get("%s/%s" % (ns, name) if rt.namespaced else name)
+        if it is None:
+            det = {"name": name}
+            if rt.group:
+                det["group"] = rt.group
+            det["kind"] = rt.name
+            return status_resp(404, '%s "%s" not found' % (rt.qualified, name), details=det)
+        if mode.startswith("partial"):
+            return Resp(200, '{"kind":"PartialObjectMetadata","apiVersion":"meta.k8s.io/%s","metadata":%s}'
+                        % (mode.split(":")[1], it.meta()))
+        if mode.startswith("table"):
+            return Resp(200, self._table([it], rt, {"resourceVersion": str(snap.rv)}, mode.split(":")[1]))
+        full = it.full()
+        head = '{"kind":"%s","apiVersion":"%s"' % (rt.kind, rt.gv)
+        return Resp(200, head + ("," + full[1:] if full != "{}" else "}"))
+
+    def _table(self, items, rt, list_meta, version):
+        now = time.time()
+        rows = []
+        for it in items:
+            obj = it.as_dict()
+            rows.append('{"cells":%s,"object":{"kind":"PartialObjectMetadata","apiVersion":"meta.k8s.io/v1",'
+                        '"metadata":%s}}' % (go_json(table_row(rt, obj, now)), it.meta()))
+        return ('{"kind":"Table","apiVersion":"meta.k8s.io/%s","metadata":%s,"columnDefinitions":%s,"rows":[%s]}'
+                % (version, go_json(list_meta), go_json(table_columns(rt)), ",".join(rows)))
+
+    def list_objects(self, rt, ns, q, mode):
+        try:
+            limit = int(q.get("limit", "0") or "0")
+        except ValueError:
+            return status_resp(400, 'strconv.ParseInt: parsing "%s": invalid syntax' % q.get("limit"),
+                               details={})
+        try:
+            lsel = parse_label_selector(q.get("labelSelector", ""))
+            fsel = parse_field_selector(q.get("fieldSelector", ""), rt)
+        except SelectorError as e:
+            return status_resp(400, str(e))
+        cont = q.get("continue", "")
+        rvq = q.get("resourceVersion", "")
+        page = 1
+        ns_prefix = (ns + "/") if ns else ""
+        start_key = None
+        if cont:
+            if rvq:
+                return status_resp(400, "specifying resource version is not allowed when using continue")
+            try:
+                trv, start = decode_continue(cont)
+            except ContinueError as e:
+                return status_resp(400, "invalid continue token: %s" % e)
+            start_key = ns_prefix + start
+            info = None
+            with self.issued_lock:
+                info = self.issued.get(cont)
+            page = info[1] if info else None
+            if trv == -1:
+                self.store.reload()
+                snap = self.store.snapshot(rt)
+            else:
+                expired = self.args.always_expire_continue
+                if not expired and self.args.expire_continue_after and info is not None:
+                    expired = time.monotonic() - info[0] > self.args.expire_continue_after
+                snap = None if expired else self.store.snapshot(rt, trv)
+                if snap is None:
+                    cur = self.store.snapshot(rt)
+                    if not expired and trv > cur.rv:
+                        return status_resp(504, "Too large resource version: %d, current: %d" % (trv, cur.rv),
+                                           details={"causes": [{"reason": "ResourceVersionTooLarge",
+                                                                "message": "Too large resource version"}],
+                                                    "retryAfterSeconds": 1})
+                    newtok = encode_continue(-1, start)
+                    self.remember_token(newtok, page)
+                    return status_resp(410, INCONSISTENT_CONTINUE_MSG, list_meta={"continue": newtok})
+        else:
+            self.store.reload()
+            snap = self.store.snapshot(rt)
+            if rvq == "0":
+                limit = 0  # served from the watch cache, which ignores limit
+        lo, hi = snap.ns_range(ns)
+        j = lo if start_key is None else max(lo, bisect.bisect_left(snap.keys, start_key, lo, hi))
+        out = []
+        items = snap.items
+        while j < hi:
+            if limit > 0 and len(out) >= limit:
+                break
+            it = items[j]
+            if (not lsel or label_match(lsel, it.labels)) and (not fsel or field_match(fsel, it)):
+                out.append(it)
+            j += 1
+        lm = {"resourceVersion": str(snap.rv)}
+        if limit > 0 and len(out) >= limit and j < hi:
+            last = items[j - 1].key
+            tok = encode_continue(snap.rv, (last[len(ns_prefix):] if ns_prefix else last) + "\x00")
+            self.remember_token(tok, (page or 0) + 1 if page else None)
+            lm["continue"] = tok
+            if not lsel and not fsel:
+                lm["remainingItemCount"] = hi - j
+        if mode.startswith("table"):
+            r = Resp(200, self._table(out, rt, lm, mode.split(":")[1]))
+        elif mode.startswith("partial"):
+            v = mode.split(":")[1]
+            head = '{"kind":"PartialObjectMetadataList","apiVersion":"meta.k8s.io/%s","metadata":%s,"items":[' % (
+                v, go_json(lm))
+            pre = '{"kind":"PartialObjectMetadata","apiVersion":"meta.k8s.io/%s","metadata":' % v
+            r = Resp(200, head + ",".join(pre + it.meta() + "}" for it in out) + "]}")
+        else:
+            head = '{"kind":"%sList","apiVersion":"%s","metadata":%s,"items":[' % (rt.kind, rt.gv, go_json(lm))
+            r = Resp(200, head + ",".join(it.full() for it in out) + "]}")
+        r.page = page
+        return r
+
+    # ---- reviews
+    def _decode_body(self, body, headers, pbfunc):
+        ctype = (headers.get("Content-Type") or "application/json").split(";")[0].strip().lower()
+        if ctype == "application/vnd.kubernetes.protobuf":
+            return pbfunc(body)
+        if ctype not in ("application/json", "*/*", ""):
+            raise TypeError(ctype)
+        return json.loads(body.decode("utf-8") or "null")
+
+    def ssar(self, body, user, headers):
+        try:
+            obj = self._decode_body(body, headers, ssar_from_protobuf)
+        except TypeError as e:
+            return status_resp(415, 'the body of the request was in an unknown format - accepted media types '
+                               'include: application/json, application/yaml, application/vnd.kubernetes.protobuf',
+                               details={})
+        except (ValueError, UnicodeDecodeError) as e:
+            return status_resp(400, "the object provided is unrecognized (%s)" % e, details={})
+        if not isinstance(obj, dict):
+            return status_resp(400, "the object provided is unrecognized", details={})
+        spec = obj.get("spec") if isinstance(obj.get("spec"), dict) else {}
+        ra, nra = spec.get("resourceAttributes"), spec.get("nonResourceAttributes")
+        if bool(ra) == bool(nra):
+            return status_resp(422, 'SelfSubjectAccessReview.authorization.k8s.io "" is invalid: '
+                               'spec.resourceAttributes: Invalid value: "null": exactly one of '
+                               'nonResourceAttributes or resourceAttributes must be specified',
+                               details={"group": "authorization.k8s.io", "kind": "SelfSubjectAccessReview",
+                                        "causes": [{"reason": "FieldValueInvalid",
+                                                    "message": "Invalid value: \"null\": exactly one of "
+                                                               "nonResourceAttributes or resourceAttributes "
+                                                               "must be specified",
+                                                    "field": "spec.resourceAttributes"}]})
+        echo = {}
+        if ra:
+            ra = ra if isinstance(ra, dict) else {}
+            order = ("namespace", "verb", "group", "version", "resource", "subresource", "name",
+                     "fieldSelector", "labelSelector")
+            echo["resourceAttributes"] = {k: ra[k] for k in order if ra.get(k)}
+            res = str(ra.get("resource", ""))
+            if ra.get("subresource"):
+                res += "/" + str(ra["subresource"])
+            ns = str(ra.get("namespace", ""))
+            if res == "namespaces" and ra.get("name") and not ns:
+                ns = str(ra["name"])
+            allowed, reason = self.authz.resource(user, str(ra.get("verb", "")), str(ra.get("group", "")),
+                                                  res, ns, str(ra.get("name", "")))
+        else:
+            nra = nra if isinstance(nra, dict) else {}
+            echo["nonResourceAttributes"] = {k: nra[k] for k in ("path", "verb") if nra.get(k)}
+            allowed, reason = self.authz.nonresource(user, str(nra.get("verb", "")), str(nra.get("path", "")))
+        st = {"allowed": allowed}
+        if reason:
+            st["reason"] = reason
+        return Resp(201, {"kind": "SelfSubjectAccessReview", "apiVersion": "authorization.k8s.io/v1",
+                          "metadata": {"creationTimestamp": None}, "spec": echo, "status": st})
+
+    def ssrr(self, body, user, headers):
+        try:
+            obj = self._decode_body(body, headers, ssrr_from_protobuf)
+        except TypeError as e:
+            return status_resp(415, 'the body of the request was in an unknown format - accepted media types '
+                               'include: application/json, application/yaml, application/vnd.kubernetes.protobuf',
+                               details={})
+        except (ValueError, UnicodeDecodeError) as e:
+            return status_resp(400, "the object provided is unrecognized (%s)" % e, details={})
+        spec = obj.get("spec") if isinstance(obj, dict) and isinstance(obj.get("spec"), dict) else {}
+        ns = str(spec.get("namespace", ""))
+        rr, nr = self.authz.rules(user, ns)
+        return Resp(201, {"kind": "SelfSubjectRulesReview", "apiVersion": "authorization.k8s.io/v1",
+                          "metadata": {"creationTimestamp": None}, "spec": {"namespace": ns} if ns else {},
+                          "status": {"resourceRules": rr, "nonResourceRules": nr, "incomplete": False}})
+
+
+# --------------------------------------------------------------------------
+# HTTP handler
+# --------------------------------------------------------------------------
+
+HTML_PAGE = (b"<!DOCTYPE html>\n<html>\n<head><title>Proxy Error</title></head>\n<body>\n"
+             b"<h1>Bad Gateway</h1>\n<p>The proxy server received an invalid response from an upstream server."
+             b"</p>\n<hr><address>corporate-proxy/2.4 at 127.0.0.1</address>\n</body>\n</html>\n")
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    timeout = 120  # idle keep-alive connections are dropped after this
+
+    def setup(self):
+        conn = self.request
+        if isinstance(conn, ssl.SSLSocket):
+            conn.settimeout(10)
+            try:
+                conn.do_handshake()
+            except (ssl.SSLError, OSError) as e:
+                self.server.app.log_request({"ts": round(time.time(), 3), "event": "tls_handshake_failed",
+                                             "error": str(e)[:300]})
+                raise
+        super().setup()
+
+    def log_message(self, fmt, *args):
+        self.server.app.verbose("kubeapi: " + (fmt % args))
+
+    def send_response(self, code, message=None):
+        self.send_response_only(code, message)
+        self.send_header("Date", self.date_time_string())
+
+    def do_GET(self):
+        self.handle_any("GET")
+
+    def do_POST(self):
+        self.handle_any("POST")
+
+    def do_PUT(self):
+        self.handle_any("PUT")
+
+    def do_PATCH(self):
+        self.handle_any("PATCH")
+
+    def do_DELETE(self):
+        self.handle_any("DELETE")
+
+    def _read_body(self):
+        te = self.headers.get("Transfer-Encoding", "")
+        if "chunked" in te.lower():
+            data = b""
+            while True:
+                line = self.rfile.readline(65537)
+                n = int(line.split(b";")[0].strip() or b"0", 16)
+                if n == 0:
+                    while self.rfile.readline(65537) not in (b"\r\n", b"\n", b""):
+                        pass
+                    return data
+                data += self.rfile.read(n)
+                self.rfile.readline(65537)
+        n = int(self.headers.get("Content-Length", "0") or "0")
+        return self.rfile.read(n) if n > 0 else b""
+
+    def handle_any(self, method):
+        app = self.server.app
+        t0 = time.monotonic()
+        u = urlsplit(self.path)
+        path = u.path or "/"
+        q = {k: v[0] for k, v in parse_qs(u.query, keep_blank_values=True).items()}
+        self._sent = {"status": 0, "bytes": 0, "content_encoding": "", "note": ""}
+        user = None
+        fault = None
+        page = None
+        try:
+            body = self._read_body()
+            page = app.page_of(q) if method == "GET" else None
+            fault = app.faults.match(method, path, u.query, page)
+            if fault is not None and (fault.hang or fault.html or fault.status or
+                                      (fault.reset is not None and fault.reset < 0)):
+                self._act_fault(fault, path, q, page)
+            else:
+                user = app.authenticate(self.connection, self.headers)
+                if user is None:
+                    resp = status_resp(401)
+                else:
+                    resp = app.route(method, path, q, body, user, self.headers)
+                self.send_body(resp, fault)
+        except (ConnectionError, ssl.SSLError, socket.timeout, BrokenPipeError) as e:
+            self.close_connection = True
+            self._sent["note"] = "client went away: %s" % type(e).__name__
+        except Exception as e:  # an honest 500 rather than a dropped connection
+            traceback.print_exc()
+            try:
+                self.send_body(status_resp(500, "Internal error occurred: %s" % e,
+                                           details={"causes": [{"message": str(e)}]}), None)
+            except Exception:
+                self.close_connection = True
+        rec = {"ts": round(time.time(), 3), "method": method, "path": path, "query": u.query,
+               "status": self._sent["status"], "bytes": self._sent["bytes"],
+               "user": user.name if user else None, "auth": user.via if user else None,
+               "accept": self.headers.get("Accept"), "accept-encoding": self.headers.get("Accept-Encoding"),
+               "content-encoding": self._sent["content_encoding"] or None,
+               "user-agent": self.headers.get("User-Agent"),
+               "authorization": "Authorization" in self.headers,
+               "client-cert": bool(self._peer_cert()),
+               "page": page, "fault": fault.describe() if fault else None,
+               "ms": round((time.monotonic() - t0) * 1000, 1)}
+        if self._sent["note"]:
+            rec["note"] = self._sent["note"]
+        app.log_request(rec)
+
+    def _peer_cert(self):
+        try:
+            return self.connection.getpeercert(binary_form=True)
+        except (AttributeError, ValueError, ssl.SSLError):
+            return None
+
+    def _act_fault(self, f, path, q, page):
+        app = self.server.app
+        if f.reset is not None and f.reset < 0:
+            self._hard_reset()
+            self._sent["note"] = "reset before response"
+            return
+        if f.hang:
+            self._sent["note"] = "hang"
+            self.close_connection = True
+            conn = self.connection
+            conn.settimeout(0.5)
+            while not app.stopping.is_set():
+                try:
+                    if not conn.recv(4096):
+                        break
+                except socket.timeout:
+                    continue
+                except (OSError, ssl.SSLError):
+                    break
+            return
+        if f.html:
+            self.send_body(Resp(f.html, HTML_PAGE, "text/html; charset=utf-8"), f)
+            return
+        code = f.status
+        hdrs = []
+        if f.retry_after is not None:
+            hdrs.append(("Retry-After", f.retry_after))
+        if code == 410 and q.get("continue"):
+            try:
+                _, start = decode_continue(q["continue"])
+                newtok = encode_continue(-1, start)
+                app.remember_token(newtok, page)
+                resp = status_resp(410, f.message or INCONSISTENT_CONTINUE_MSG, list_meta={"continue": newtok},
+                                   headers=hdrs)
+            except ContinueError:
+                resp = status_resp(410, f.message, headers=hdrs)
+        elif code == 429 and f.body != "status":
+            # kube-apiserver's max-in-flight / APF filters answer with http.Error: plain text
+            resp = Resp(429, (f.message or "Too many requests, please try again later.") + "\n",
+                        "text/plain; charset=utf-8", hdrs + [("X-Content-Type-Options", "nosniff")])
+        elif f.body == "text":
+            resp = Resp(code, (f.message or HTTP_PHRASES.get(code, "error")) + "\n", "text/plain; charset=utf-8",
+                        hdrs)
+        elif f.body == "empty":
+            resp = Resp(code, b"", "text/plain; charset=utf-8", hdrs)
+        else:
+            det = None
+            if code == 429:
+                det = {"retryAfterSeconds": int(f.retry_after or 1)}
+                msg = f.message or "Too many requests, please try again later."
+            elif code == 500:
+                msg = f.message or "Internal error occurred: injected fault"
+                det = {"causes": [{"message": "injected fault"}]}
+            else:
+                msg = f.message
+            if code in (503, 504) and f.retry_after is not None:
+                det = {"retryAfterSeconds": int(f.retry_after)}
+            resp = status_resp(code, msg, details=det, headers=hdrs)
+        self.send_body(resp, f)
+
+    def _hard_reset(self):
+        self.close_connection = True
+        try:
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        except OSError:
+            pass
+        try:
+            self.connection.close()
+            self.rfile.close()
+        except OSError:
+            pass
+
+    def send_body(self, resp, fault):
+        app = self.server.app
+        body = resp.body
+        enc = ""
+        ae = [x.split(";")[0].strip().lower() for x in (self.headers.get("Accept-Encoding") or "").split(",")]
+        if "gzip" in ae and len(body) > GZIP_THRESHOLD and not app.args.no_gzip:
+            body = gzip.compress(body, compresslevel=1, mtime=0)
+            enc = "gzip"
+        self.send_response(resp.code, HTTP_PHRASES.get(resp.code))
+        self.send_header("Audit-Id", str(uuid.uuid4()))
+        self.send_header("Cache-Control", "no-cache, private")
+        self.send_header("Content-Type", resp.ctype)
+        if enc:
+            self.send_header("Content-Encoding", enc)
+            self.send_header("Vary", "Accept-Encoding")
+        for w in app.args.warning or []:
+            self.send_header("Warning", '299 - "%s"' % w)
+        if fault is not None and fault.warning:
+            self.send_header("Warning", '299 - "%s"' % fault.warning)
+        for k, v in resp.headers:
+            self.send_header(k, v)
+        if resp.ctype == "application/json":
+            self.send_header("X-Kubernetes-Pf-Flowschema-Uid", app.flowschema_uid)
+            self.send_header("X-Kubernetes-Pf-Prioritylevel-Uid", app.prioritylevel_uid)
+        chunked = app.args.chunked
+        if chunked:
+            self.send_header("Transfer-Encoding", "chunked")
+        else:
+            self.send_header("Content-Length", str(len(body)))
+        cut = None
+        if fault is not None and fault.truncate is not None:
+            cut = fault.truncate
+        elif fault is not None and fault.reset is not None:
+            cut = fault.reset
+        self.end_headers()
+        self._sent["status"] = resp.code
+        self._sent["content_encoding"] = enc
+        data = body if cut is None else body[:cut]
+        step = 4096 if (fault is not None and fault.slow) else 256 * 1024
+        written = 0
+        for off in range(0, len(data), step):
+            piece = data[off:off + step]
+            if chunked:
+                self.wfile.write(b"%x\r\n" % len(piece) + piece + b"\r\n")
+            else:
+                self.wfile.write(piece)
+            written += len(piece)
+            self._sent["bytes"] = written
+            if fault is not None and fault.slow and off + step < len(data):
+                time.sleep(fault.slow / 1000.0)
+        if cut is None:
+            if chunked:
+                self.wfile.write(b"0\r\n\r\n")
+            return
+        self._sent["note"] = "%s after %d of %d body bytes" % (
+            "truncated" if fault.truncate is not None else "reset", written, len(body))
+        if fault.truncate is not None:
+            self.close_connection = True
+            self.wfile.flush()
+            try:
+                self.connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        else:
+            self._hard_reset()
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False  # idle keep-alive or hung connections must not hold up exit
+    allow_reuse_address = True
+    request_queue_size = 128
+
+    def __init__(self, addr, handler, app, ctx):
+        self.app = app
+        self.ctx = ctx
+        super().__init__(addr, handler)
+
+    def get_request(self):
+        sock, addr = self.socket.accept()
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:
+            pass
+        if self.ctx is not None:
+            sock = self.ctx.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
+        return sock, addr
+
+    def handle_error(self, request, client_address):
+        exc = sys.exc_info()[1]
+        if isinstance(exc, (ConnectionError, ssl.SSLError, socket.timeout, OSError)):
+            self.app.verbose("kubeapi: connection from %s: %s" % (client_address, exc))
+            return
+        super().handle_error(request, client_address)
+
+
+# --------------------------------------------------------------------------
+# Start-up: certificates, tokens, kubeconfigs
+# --------------------------------------------------------------------------
+
+CLIENT_CERTS = [  # file stem, subject
+    ("admin", "/O=system:masters/CN=admin"),
+    ("reader", "/CN=reader"),
+    ("nobody", "/CN=nobody"),
+    ("ns-reader", "/CN=ns-reader"),
+]
+
+
+def _openssl(*args, cwd=None):
+    r = subprocess.run(["openssl"] + list(args), cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    if r.returncode != 0:
+        raise RuntimeError("openssl %s failed: %s" % (" ".join(args[:2]), r.stderr.decode(errors="replace")))
+
+
+def _eckey(path):
+    _openssl("ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", path)
+    os.chmod(path, 0o600)
+
+
+def _san(hosts):
+    out = []
+    for h in hosts:
+        h = h.strip()
+        if not h:
+            continue
+        if re.fullmatch(r"[0-9.]+", h) or ":" in h:
+            out.append("IP:" + h)
+        else:
+            out.append("DNS:" + h)
+    return ",".join(out)
+
+
+def generate_certs(sdir, server_mode, server_hosts):
+    j = lambda n: os.path.join(sdir, n)
+    for ca, cn in (("ca", CA_CN), ("other-ca", OTHER_CA_CN)):
+        _eckey(j(ca + ".key"))
+        _openssl("req", "-x509", "-new", "-key", j(ca + ".key"), "-subj", "/CN=" + cn, "-days", "3650",
+                 "-addext", "basicConstraints=critical,CA:TRUE",
+                 "-addext", "keyUsage=critical,digitalSignature,keyEncipherment,keyCertSign",
+                 "-out", j(ca + ".crt"))
+    if server_hosts:
+        hosts = server_hosts
+    elif server_mode == "wrong-host":
+        hosts = ["wrong.example"]
+    else:
+        hosts = ["localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc", "127.0.0.1", "::1"]
+    srv_ext = ["subjectAltName=" + _san(hosts), "basicConstraints=critical,CA:FALSE",
+               "keyUsage=critical,digitalSignature,keyEncipherment", "extendedKeyUsage=serverAuth"]
+    _eckey(j("server.key"))
+    if server_mode == "expired":
+        # openssl 3.0's x509/req cannot back-date; `openssl ca` can
+        work = tempfile.mkdtemp(prefix="ca-", dir=sdir)
+        try:
+            with open(os.path.join(work, "ca.cnf"), "w") as f:
+                f.write("[ca]\ndefault_ca=d\n[d]\ndatabase=index.txt\nnew_certs_dir=.\nserial=serial\n"
+                        "default_md=sha256\npolicy=p\nunique_subject=no\ncopy_extensions=none\n"
+                        "[p]\ncommonName=supplied\n")
+            open(os.path.join(work, "index.txt"), "w").close()
+            with open(os.path.join(work, "serial"), "w") as f:
+                f.write("%x\n" % (secrets.randbits(63) | 1 << 60))
+            with open(os.path.join(work, "ext.cnf"), "w") as f:
+                f.write("\n".join(srv_ext) + "\n")
+            _openssl("req", "-new", "-key", j("server.key"), "-subj", "/CN=kube-apiserver", "-out", "s.csr",
+                     cwd=work)
+            now = time.time()
+            fmt = lambda t: time.strftime("%Y%m%d%H%M%SZ", time.gmtime(t))
+            _openssl("ca", "-batch", "-config", "ca.cnf", "-cert", j("ca.crt"), "-keyfile", j("ca.key"),
+                     "-in", "s.csr", "-out", j("server.crt"), "-notext", "-extfile", "ext.cnf",
+                     "-startdate", fmt(now - 30 * 86400), "-enddate", fmt(now - 86400), cwd=work)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+    else:
+        args = ["req", "-new", "-x509", "-key", j("server.key"), "-CA", j("ca.crt"), "-CAkey", j("ca.key"),
+                "-subj", "/CN=kube-apiserver", "-days", "365"]
+        for e in srv_ext:
+            args += ["-addext", e]
+        _openssl(*(args + ["-out", j("server.crt")]))
+    cli_ext = ["-addext", "basicConstraints=critical,CA:FALSE", "-addext",
+               "keyUsage=critical,digitalSignature,keyEncipherment", "-addext", "extendedKeyUsage=clientAuth"]
+    for stem, subj, ca in [(s, subj, "ca") for s, subj in CLIENT_CERTS] + \
+            [("untrusted", "/O=system:masters/CN=admin", "other-ca")]:
+        _eckey(j(stem + ".key"))
+        _openssl("req", "-new", "-x509", "-key", j(stem + ".key"), "-CA", j(ca + ".crt"), "-CAkey", j(ca + ".key"),
+                 "-subj", subj, "-days", "365", *cli_ext, "-out", j(stem + ".crt"))
+
+
+def atomic_write(path, text, mode=0o644):
+    d = os.path.dirname(path) or "."
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=d)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.chmod(tmp, mode)
+    os.replace(tmp, path)
+
+
+def write_tokens(sdir):
+    toks = {u: secrets.token_hex(16) for u in ("admin", "reader", "nobody", "ns-reader")}
+    lines = ['%s,admin,uid-admin,"system:masters"' % toks["admin"],
+             "%s,reader,uid-reader" % toks["reader"],
+             "%s,nobody,uid-nobody" % toks["nobody"],
+             "%s,ns-reader,uid-ns-reader" % toks["ns-reader"]]
+    atomic_write(os.path.join(sdir, "tokens.csv"), "\n".join(lines) + "\n", 0o600)
+    return toks
+
+
+def _yq(s):
+    if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._/:@+-]*", s) and s.lower() not in (
+            "true", "false", "yes", "no", "on", "off", "null", "y", "n") and not re.fullmatch(r"[0-9.e+-]+", s):
+        return s  # plain scalar, as kubectl itself writes it
+    return json.dumps(s)  # a JSON string is a valid YAML double-quoted scalar
+
+
+def kubeconfig_text(url, contexts, current, embed=None):
+    """contexts: list of (context name, user name, user dict, namespace or None)."""
+    out = ["apiVersion: v1", "kind: Config", "clusters:", "- name: kubeapi-test", "  cluster:",
+           "    server: " + _yq(url)]
+    if embed:
+        out.append("    certificate-authority-data: " + embed["ca"])
+    else:
+        out.append("    certificate-authority: ca.crt")
+    out.append("contexts:")
+    for cname, uname, _, ns in contexts:
+        out += ["- name: " + _yq(cname), "  context:", "    cluster: kubeapi-test", "    user: " + _yq(uname)]
+        if ns:
+            out.append("    namespace: " + _yq(ns))
+    out.append("current-context: " + _yq(current))
+    out.append("users:")
+    seen = set()
+    for _, uname, u, _ in contexts:
+        if uname in seen:
+            continue
+        seen.add(uname)
+        out += ["- name: " + _yq(uname), "  user:"]
+        for k, v in u.items():
+            out.append("    %s: %s" % (k, _yq(v)))
+    out.append("preferences: {}")
+    return "\n".join(out) + "\n"
+
+
+def write_kubeconfigs(sdir, url, toks, nsr):
+    cert = lambda s: {"client-certificate": s + ".crt", "client-key": s + ".key"}
+    all_ctx = [("test-admin", "admin", cert("admin"), None),
+               ("test-reader", "reader", cert("reader"), None),
+               ("test-nobody", "nobody", cert("nobody"), None),
+               ("test-ns-reader", "ns-reader", cert("ns-reader"), nsr),
+               ("test-untrusted", "untrusted", cert("untrusted"), None),
+               ("test-admin-token", "admin-token", {"token": toks["admin"]}, None),
+               ("test-reader-token", "reader-token", {"token": toks["reader"]}, None),
+               ("test-nobody-token", "nobody-token", {"token": toks["nobody"]}, None),
+               ("test-ns-reader-token", "ns-reader-token", {"token": toks["ns-reader"]}, nsr)]
+    w = lambda name, text: atomic_write(os.path.join(sdir, name), text, 0o600)
+    w("kubeconfig", kubeconfig_text(url, all_ctx, "test-admin"))
+    w("kubeconfig-token", kubeconfig_text(url, [all_ctx[6]], "test-reader-token"))
+    for c in all_ctx[1:5]:
+        w("kubeconfig-" + c[1], kubeconfig_text(url, [c], c[0]))
+    b64 = lambda n: base64.b64encode(open(os.path.join(sdir, n), "rb").read()).decode()
+    w("kubeconfig-embedded", kubeconfig_text(
+        url, [("test-admin", "admin", {"client-certificate-data": b64("admin.crt"),
+                                        "client-key-data": b64("admin.key")}, None)],
+        "test-admin", embed={"ca": b64("ca.crt")}))
+
+
+def write_users(sdir, toks, nsr):
+    users = {
+        "admin": {"groups": ["system:masters"], "rights": "everything"},
+        "reader": {"groups": [], "rights": "get/list/watch every served resource, cluster-wide"},
+        "ns-reader": {"groups": [], "namespace": nsr,
+                      "rights": "get/list/watch pods and get the namespace object, in %s only" % nsr},
+        "nobody": {"groups": [], "rights": "nothing but discovery, /version and self reviews"},
+    }
+    for u, d in users.items():
+        d["cert"], d["key"], d["token"] = u + ".crt", u + ".key", toks[u]
+        d["kubeconfig"] = "kubeconfig-" + u if u != "admin" else "kubeconfig"
+    users["untrusted"] = {"cert": "untrusted.crt", "key": "untrusted.key", "groups": ["system:masters"],
+                          "rights": "none: signed by other-ca.crt, so it authenticates nobody (401)",
+                          "kubeconfig": "kubeconfig-untrusted"}
+    atomic_write(os.path.join(sdir, "users.json"), json.dumps(users, indent=2) + "\n", 0o600)
+
+
+# --------------------------------------------------------------------------
+# main
+# --------------------------------------------------------------------------
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(description="kube-apiserver look-alike for kubecapscan tests")
+    p.add_argument("--data", help="directory of *.json XList files (namespaces.json, pods.json, ...); "
+                                  "re-read when they change")
+    p.add_argument("--state-dir", required=True, help="where certs, tokens, kubeconfigs and ready.json go")
+    p.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: any free port)")
+    p.add_argument("--generate-pods", type=int, default=0, metavar="N")
+    p.add_argument("--generate-namespaces", type=int, default=0, metavar="M")
+    p.add_argument("--seed", type=int, default=1, help="seed for --generate-* (default 1)")
+    p.add_argument("--server-cert", choices=["ok", "expired", "wrong-host"], default="ok")
+    p.add_argument("--server-cert-hosts", default="", help="comma-separated SANs for the server cert")
+    p.add_argument("--client-ca-strict", action="store_true",
+                   help="trust only ca.crt during the TLS handshake (untrusted.crt then fails the handshake "
+                        "instead of getting 401)")
+    p.add_argument("--ns-reader-namespace", default=None,
+                   help="namespace ns-reader may read (default: 'default' if it exists, else the first)")
+    p.add_argument("--git-version", default="v1.31.4")
+    p.add_argument("--max-lifetime", type=float, default=600.0, metavar="SECONDS")
+    p.add_argument("--request-log", metavar="FILE")
+    p.add_argument("--fault", action="append", default=[], metavar="SPEC")
+    p.add_argument("--warning", action="append", default=[], metavar="TEXT",
+                   help='add "Warning: 299 - \\"TEXT\\"" to every response (repeatable)')
+    p.add_argument("--expire-continue-after", type=float, default=0.0, metavar="SECONDS")
+    p.add_argument("--always-expire-continue", action="store_true")
+    p.add_argument("--keep-snapshots", type=int, default=16)
+    p.add_argument("--no-partial-metadata", action="store_true")
+    p.add_argument("--no-table", action="store_true")
+    p.add_argument("--no-gzip", action="store_true")
+    p.add_argument("--chunked", action="store_true")
+    p.add_argument("--verbose", action="store_true")
+    return p.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    sdir = os.path.abspath(args.state_dir)
+    os.makedirs(sdir, exist_ok=True)
+    ready = os.path.join(sdir, "ready.json")
+    try:
+        os.unlink(ready)
+    except FileNotFoundError:
+        pass
+    try:
+        faults = Faults(args.fault)
+    except ValueError as e:
+        sys.exit("kubeapi: %s" % e)
+    if not args.data and not args.generate_pods and not args.generate_namespaces:
+        sys.exit("kubeapi: need --data DIR or --generate-pods/--generate-namespaces")
+    if args.data and not os.path.isdir(args.data):
+        sys.exit("kubeapi: --data %s is not a directory" % args.data)
+
+    stop = threading.Event()
+    hard_deadline = time.monotonic() + args.max_lifetime
+
+    def watchdog():  # a leaked server always dies
+        while not stop.wait(1.0):
+            if time.monotonic() > hard_deadline + 10:
+                os._exit(3)
+    threading.Thread(target=watchdog, daemon=True).start()
+
+    gen = None
+    if args.generate_pods or args.generate_namespaces:
+        gen = Generator(args.generate_pods, args.generate_namespaces or 1, args.seed)
+    logf = lambda m: sys.stderr.write(m + "\n")
+    store = Store(os.path.abspath(args.data) if args.data else None, gen, args.keep_snapshots, logf)
+    ns_names = store.snapshot(store.types[("", "namespaces")]).keys
+    nsr = args.ns_reader_namespace or ("default" if "default" in ns_names or not ns_names else ns_names[0])
+    authz = Authorizer(store, nsr)
+
+    generate_certs(sdir, args.server_cert, [h for h in args.server_cert_hosts.split(",") if h.strip()])
+    toks = write_tokens(sdir)
+    app = App(args, sdir, store, faults, authz)
+
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    ctx.load_cert_chain(os.path.join(sdir, "server.crt"), os.path.join(sdir, "server.key"))
+    ctx.verify_mode = ssl.CERT_OPTIONAL
+    ctx.load_verify_locations(os.path.join(sdir, "ca.crt"))
+    if not args.client_ca_strict:
+        # kube-apiserver asks for a client cert without failing the handshake and lets its x509
+        # authenticator judge it; trusting other-ca here gives the same "401, not a TLS error" result
+        ctx.load_verify_locations(os.path.join(sdir, "other-ca.crt"))
+    ctx.set_alpn_protocols(["http/1.1"])
+
+    server = Server(("127.0.0.1", args.port), Handler, app, ctx)
+    port = server.server_address[1]
+    app.port = port
+    url = "https://127.0.0.1:%d" % port
+    write_kubeconfigs(sdir, url, toks, nsr)
+    write_users(sdir, toks, nsr)
+
+    def shutdown(*_):
+        if not stop.is_set():
+            stop.set()
+            app.stopping.set()
+            threading.Thread(target=server.shutdown, daemon=True).start()
+    signal.signal(signal.SIGTERM, shutdown)
+    signal.signal(signal.SIGINT, shutdown)
+    timer = threading.Timer(args.max_lifetime, shutdown)
+    timer.daemon = True
+    timer.start()
+
+    line = json.dumps({"port": port, "url": url, "pid": os.getpid()})
+    atomic_write(ready, line + "\n")
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+    try:
+        server.serve_forever(poll_interval=0.2)
+    finally:
+        stop.set()
+        app.stopping.set()
+        server.server_close()
+        try:
+            os.unlink(ready)
+        except FileNotFoundError:
+            pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
