@@ -368,10 +368,29 @@ static enum what classify_item(struct kcs_reader *r)
 	return it->pod_fields ? W_POD : W_UNKNOWN;
 }
 
+/*
+ * Put containers in the API's order (init, regular, ephemeral: the order
+ * PSA visits them) whatever order the keys came in. Stable insertion sort:
+ * a pod has few containers.
+ */
+static void order_containers(struct kcs_pod *pod)
+{
+	size_t i, j;
+
+	for (i = 1; i < pod->n; i++) {
+		struct kcs_container c = pod->containers[i];
+
+		for (j = i; j > 0 && pod->containers[j - 1].type > c.type; j--)
+			pod->containers[j] = pod->containers[j - 1];
+		pod->containers[j] = c;
+	}
+}
+
 static int emit_pod(struct kcs_reader *r)
 {
 	struct kcs_pod *pod = &r->item.pod;
 
+	order_containers(pod);
 	if (r->item.meta_bad)
 		pod->malformed = 1;
 	kcs_audit_pod(pod);
