@@ -16,7 +16,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
+
+#include "kcs/config.h"
+#include "kcs/http.h"
 #include "kcs/input.h"
+#include "kcs/live.h"
 #include "kcs/opts.h"
 #include "kcs/reader.h"
 #include "kcs/report.h"
@@ -140,6 +145,81 @@ static enum kcs_err output_commit(struct output *o, struct kcs_error *err)
 	return KCS_OK;
 }
 
+/* API Warning headers: shown to the user and kept in the report. */
+static void on_warning(const char *text, void *user)
+{
+	struct kcs_scan *scan = user;
+
+	fprintf(stderr, "Warning: %s\n", text);
+	if (kcs_scan_add_warning(scan, "API warning: %s", text))
+		fprintf(stderr, "kubecapscan: out of memory keeping a warning\n");
+}
+
+static void on_log(const char *text, void *user)
+{
+	(void)user;
+	fprintf(stderr, "kubecapscan: %s\n", text);
+}
+
+/*
+ * Scan the cluster. Returns KCS_OK when everything was listed; otherwise
+ * the error is in *lerr and the scan holds what was seen.
+ */
+static enum kcs_err run_live(const struct kcs_opts *opts, struct kcs_scan *scan,
+			     struct kcs_restconfig *cfg, struct kcs_source *src,
+			     struct kcs_live_result *res, struct kcs_error *lerr)
+{
+	struct kcs_config_request req = { 0 };
+	struct kcs_http_settings set = { 0 };
+	struct kcs_live_settings ls = { 0 };
+	struct kcs_http *http = NULL;
+	enum kcs_err rc;
+
+	memset(res, 0, sizeof(*res));
+	src->kind = KCS_SOURCE_CLUSTER;
+	src->snapshot_consistent = 1;
+	kcs_config_request_from_env(&req);
+	req.kubeconfig = opts->kubeconfig;
+	req.context = opts->context;
+	req.namespace = opts->namespace;
+	rc = kcs_config_load(&req, cfg, lerr);
+	if (rc)
+		return rc;
+	kcs_error_clear(lerr); /* later errors name the URL, not the file */
+	src->server = cfg->server;
+	src->context = cfg->context;
+	if (cfg->insecure)
+		fprintf(stderr, "kubecapscan: WARNING: TLS certificate checks are "
+				"OFF for '%s' (insecure-skip-tls-verify in the "
+				"kubeconfig); the results could come from anyone\n",
+			cfg->server);
+	ls.namespace = opts->all_namespaces ? NULL
+		       : opts->namespace    ? opts->namespace
+					    : cfg->namespace;
+	ls.chunk_size = opts->chunk_size;
+	src->namespace = ls.namespace;
+	set.timeout_ms = opts->request_timeout_ms;
+	set.exec_allowed = opts->exec_plugins_allowed;
+	set.verbose = opts->verbose;
+	set.on_warning = on_warning;
+	set.on_log = on_log;
+	set.user = scan;
+	http = kcs_http_new(cfg, &set, lerr);
+	if (!http)
+		return lerr->code ? lerr->code : KCS_ERR_NOMEM;
+	rc = kcs_live_scan(http, scan, &ls, res, lerr);
+	src->server_version = res->server_version[0] ? res->server_version : NULL;
+	src->cluster_id = res->cluster_id[0] ? res->cluster_id : NULL;
+	src->resource_version = res->resource_version[0] ? res->resource_version
+							 : NULL;
+	src->snapshot_consistent = res->snapshot_consistent;
+	if (!res->snapshot_consistent)
+		kcs_scan_add_warning(scan, "the pod list's continue token expired "
+				     "twice; the rest was read from a newer snapshot");
+	kcs_http_free(http);
+	return rc;
+}
+
 static struct kcs_report *make_report(enum kcs_format fmt, FILE *f)
 {
 	switch (fmt) {
@@ -153,8 +233,12 @@ static struct kcs_report *make_report(enum kcs_format fmt, FILE *f)
 
 int main(int argc, char **argv)
 {
-	struct kcs_opts opts = { .psa_default = KCS_PSA_DEFAULT_INIT };
+	struct kcs_opts opts;
 	struct kcs_error err = KCS_ERROR_INIT, in_err = KCS_ERROR_INIT;
+	struct kcs_error live_err = KCS_ERROR_INIT;
+	struct kcs_restconfig cfg = { 0 };
+	struct kcs_live_result live_res;
+	enum kcs_err live_rc = KCS_OK;
 	struct output out = { 0 };
 	struct kcs_scan *scan = NULL;
 	struct kcs_reader *reader = NULL;
@@ -166,6 +250,7 @@ int main(int argc, char **argv)
 	int status = KCS_EXIT_INTERNAL, n_stdin = 0;
 	size_t i;
 
+	kcs_opts_init(&opts);
 	opts.prog = prog_name(argv[0]);
 	if (kcs_opts_parse(&opts, argc, argv, &err)) {
 		fprintf(stderr, "%s: %s\nTry '%s --help'.\n", "kubecapscan", err.msg,
@@ -208,6 +293,20 @@ int main(int argc, char **argv)
 	if ((rc = kcs_scan_begin(scan, &err)))
 		goto out;
 
+	if (opts.live) {
+		if (curl_global_init(CURL_GLOBAL_DEFAULT)) {
+			rc = kcs_error_set(&err, KCS_ERR_INTERNAL, "cannot start libcurl");
+			goto out;
+		}
+		live_rc = run_live(&opts, scan, &cfg, &src, &live_res, &live_err);
+		if (live_rc) {
+			print_error(&live_err);
+			kcs_scan_add_error(scan, &live_err);
+		}
+		rc = kcs_scan_finish(scan, &src, live_rc == KCS_OK, &err);
+		goto out;
+	}
+
 	for (i = 0; i < opts.n_files; i++) {
 		/* Report writers check their stream only at the end, so any
 		 * error here is about the input. */
@@ -244,10 +343,15 @@ out:
 	} else if (output_commit(&out, &err)) {
 		print_error(&err);
 		status = KCS_EXIT_INTERNAL;
+	} else if (live_rc) {
+		status = KCS_EXIT_INCOMPLETE;
 	} else {
 		status = kcs_scan_has_failures(scan) ? KCS_EXIT_FINDINGS : KCS_EXIT_OK;
 	}
 	kcs_reader_free(reader);
 	kcs_scan_free(scan);
+	kcs_restconfig_release(&cfg);
+	if (opts.live)
+		curl_global_cleanup();
 	return status;
 }

@@ -5,7 +5,9 @@
  * help text is printed from it, and tests/test_docs checks that every row
  * appears in --help, README.md and man/kubecapscan.1.
  */
+#include <errno.h>
 #include <getopt.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "kcs/opts.h"
@@ -13,27 +15,49 @@
 #include "kcs/banned.h"
 
 enum opt_id {
+	OPT_ALL_NAMESPACES = 'A',
 	OPT_FILENAME = 'f',
 	OPT_HELP = 'h',
+	OPT_NAMESPACE = 'n',
 	OPT_OUTPUT = 'o',
 	OPT_VERBOSE = 'v',
 	OPT_OUTPUT_FILE = 256,
 	OPT_PSA_DEFAULT,
 	OPT_VERSION,
+	OPT_CHUNK_SIZE,
+	OPT_CONTEXT,
+	OPT_EXEC_PLUGINS,
+	OPT_KUBECONFIG,
+	OPT_REQUEST_TIMEOUT,
 };
 
 /* Sorted by long name. */
 static const struct kcs_option table[] = {
+	{ "all-namespaces", 'A', NULL, OPT_ALL_NAMESPACES,
+	  "scan every namespace of the cluster" },
+	{ "chunk-size", 0, "N", OPT_CHUNK_SIZE,
+	  "list pods N at a time (default 500; 0 lists all in one response)" },
+	{ "context", 0, "NAME", OPT_CONTEXT,
+	  "use kubeconfig context NAME instead of the current one" },
+	{ "exec-plugins", 0, "allow|deny", OPT_EXEC_PLUGINS,
+	  "whether exec credential plugins named by the kubeconfig may run (default allow)" },
 	{ "filename", 'f', "FILE", OPT_FILENAME,
 	  "read objects from FILE ('-' for standard input), as 'kubectl get -o json' prints them; repeatable" },
 	{ "help", 'h', NULL, OPT_HELP, "print this help and exit" },
+	{ "kubeconfig", 0, "PATH", OPT_KUBECONFIG,
+	  "read this kubeconfig file only (default: $KUBECONFIG, then ~/.kube/config, then in-cluster)" },
+	{ "namespace", 'n', "NAMESPACE", OPT_NAMESPACE,
+	  "scan this namespace (default: the context's namespace)" },
 	{ "output", 'o', "FORMAT", OPT_OUTPUT,
 	  "report format: table (default) or json" },
 	{ "output-file", 0, "PATH", OPT_OUTPUT_FILE,
 	  "write the report to PATH atomically instead of standard output" },
 	{ "psa-default-enforce", 0, "LEVEL[:VERSION]", OPT_PSA_DEFAULT,
 	  "Pod Security enforce policy that unlabelled namespaces get from the cluster's AdmissionConfiguration (default privileged:latest)" },
-	{ "verbose", 'v', NULL, OPT_VERBOSE, "say more on standard error" },
+	{ "request-timeout", 0, "DURATION", OPT_REQUEST_TIMEOUT,
+	  "give up on a request after DURATION (30s, 1m, 500ms; 0 = never; default 30s)" },
+	{ "verbose", 'v', NULL, OPT_VERBOSE,
+	  "log each API request on standard error (never credentials)" },
 	{ "version", 0, NULL, OPT_VERSION, "print the version and exit" },
 };
 
@@ -48,14 +72,19 @@ void kcs_opts_help(FILE *out, const char *prog)
 	size_t i;
 
 	fprintf(out,
-		"Usage: %s -f FILE [-f FILE ...] [-o table|json] [--output-file PATH]\n"
+		"Usage: %s [-A | -n NAMESPACE] [--kubeconfig PATH] [--context NAME]\n"
+		"                   [--request-timeout 30s] [--chunk-size 500] [-o table|json]\n"
+		"       %s -f FILE [-f FILE ...] [-o table|json] [--output-file PATH]\n"
 		"       %s --help | --version\n"
 		"\n"
 		"Audit Kubernetes pods and namespaces for CIS Kubernetes Benchmark 5.2.8,\n"
 		"\"Minimize the admission of containers with the NET_RAW capability\".\n"
 		"\n"
+		"Without -f, scan the cluster of the current kubeconfig context (as\n"
+		"kubectl would): the context's namespace, or every namespace with -A.\n"
+		"\n"
 		"Options:\n",
-		prog, prog);
+		prog, prog, prog);
 	for (i = 0; i < KCS_ARRAY_SIZE(table); i++) {
 		const struct kcs_option *o = &table[i];
 		char left[64];
@@ -82,6 +111,62 @@ void kcs_opts_help(FILE *out, const char *prog)
 		KCS_VERSION);
 }
 
+void kcs_opts_init(struct kcs_opts *opts)
+{
+	memset(opts, 0, sizeof(*opts));
+	opts->psa_default = (struct kcs_psa_default)KCS_PSA_DEFAULT_INIT;
+	opts->request_timeout_ms = KCS_DEFAULT_REQUEST_TIMEOUT_MS;
+	opts->chunk_size = KCS_OPTS_DEFAULT_CHUNK_SIZE;
+	opts->exec_plugins_allowed = 1;
+}
+
+int kcs_parse_duration_ms(const char *s, long *out_ms)
+{
+	long long total = 0, v;
+	const char *p = s;
+
+	if (!*s)
+		return -1;
+	/* A bare number is seconds, as kubectl's --request-timeout takes it. */
+	if (strspn(s, "0123456789") == strlen(s)) {
+		if (strlen(s) > 9)
+			return -1;
+		*out_ms = strtol(s, NULL, 10) * 1000L;
+		return 0;
+	}
+	while (*p) {
+		long long unit;
+
+		if (*p < '0' || *p > '9')
+			return -1;
+		for (v = 0; *p >= '0' && *p <= '9'; p++) {
+			v = v * 10 + (*p - '0');
+			if (v > 1000000000LL)
+				return -1;
+		}
+		if (!strncmp(p, "ms", 2)) {
+			unit = 1;
+			p += 2;
+		} else if (*p == 's') {
+			unit = 1000;
+			p++;
+		} else if (*p == 'm') {
+			unit = 60000;
+			p++;
+		} else if (*p == 'h') {
+			unit = 3600000;
+			p++;
+		} else {
+			return -1;
+		}
+		total += v * unit;
+		if (total > 0x7fffffffL)
+			return -1;
+	}
+	*out_ms = (long)total;
+	return 0;
+}
+
 static int parse_format(const char *s, enum kcs_format *out)
 {
 	if (!strcmp(s, "table"))
@@ -91,6 +176,33 @@ static int parse_format(const char *s, enum kcs_format *out)
 	else
 		return -1;
 	return 0;
+}
+
+/*
+ * Word the error for an option getopt_long rejected. For a long option
+ * glibc sets optopt to the option's value (its short letter) when the
+ * option exists but was given "=value" it does not take, so look at the
+ * argument itself rather than trust optopt.
+ */
+static enum kcs_err bad_option(const char *arg, int opt, struct kcs_error *err)
+{
+	size_t i, len;
+
+	if (arg && !strncmp(arg, "--", 2)) {
+		len = strcspn(arg + 2, "=");
+		for (i = 0; i < KCS_ARRAY_SIZE(table); i++)
+			if (strlen(table[i].long_name) == len &&
+			    !strncmp(table[i].long_name, arg + 2, len))
+				return kcs_error_set(err, KCS_ERR_USAGE,
+						     "option '--%s' takes no argument",
+						     table[i].long_name);
+		return kcs_error_set(err, KCS_ERR_USAGE, "unknown option '%.*s'",
+				     (int)(len + 2), arg);
+	}
+	if (opt > 0 && opt < 256)
+		return kcs_error_set(err, KCS_ERR_USAGE, "unknown option '-%c'", opt);
+	return kcs_error_set(err, KCS_ERR_USAGE, "unknown option '%s'",
+			     arg ? arg : "");
 }
 
 enum kcs_err kcs_opts_parse(struct kcs_opts *opts, int argc, char **argv,
@@ -129,6 +241,49 @@ enum kcs_err kcs_opts_parse(struct kcs_opts *opts, int argc, char **argv,
 		case OPT_HELP:
 			opts->help = 1;
 			break;
+		case OPT_ALL_NAMESPACES:
+			opts->all_namespaces = 1;
+			break;
+		case OPT_NAMESPACE:
+			if (!*optarg)
+				return kcs_error_set(err, KCS_ERR_USAGE,
+						     "-n needs a namespace name");
+			opts->namespace = optarg;
+			break;
+		case OPT_KUBECONFIG:
+			opts->kubeconfig = optarg;
+			break;
+		case OPT_CONTEXT:
+			opts->context = optarg;
+			break;
+		case OPT_REQUEST_TIMEOUT:
+			if (kcs_parse_duration_ms(optarg, &opts->request_timeout_ms))
+				return kcs_error_set(err, KCS_ERR_USAGE,
+						     "invalid --request-timeout '%s' "
+						     "(want e.g. 30s, 1m, 500ms or 0)", optarg);
+			break;
+		case OPT_CHUNK_SIZE: {
+			char *end;
+
+			errno = 0;
+			opts->chunk_size = strtoul(optarg, &end, 10);
+			if (errno || end == optarg || *end || optarg[0] == '-' ||
+			    opts->chunk_size > 100000)
+				return kcs_error_set(err, KCS_ERR_USAGE,
+						     "invalid --chunk-size '%s' (want 0 to 100000)",
+						     optarg);
+			break;
+		}
+		case OPT_EXEC_PLUGINS:
+			if (!strcmp(optarg, "allow"))
+				opts->exec_plugins_allowed = 1;
+			else if (!strcmp(optarg, "deny"))
+				opts->exec_plugins_allowed = 0;
+			else
+				return kcs_error_set(err, KCS_ERR_USAGE,
+						     "invalid --exec-plugins '%s' (want allow or deny)",
+						     optarg);
+			break;
 		case OPT_OUTPUT:
 			if (parse_format(optarg, &opts->format))
 				return kcs_error_set(err, KCS_ERR_USAGE,
@@ -159,11 +314,7 @@ enum kcs_err kcs_opts_parse(struct kcs_opts *opts, int argc, char **argv,
 					     "option '%s' needs an argument",
 					     argv[optind - 1]);
 		default:
-			if (optopt && optopt < 256)
-				return kcs_error_set(err, KCS_ERR_USAGE,
-						     "unknown option '-%c'", optopt);
-			return kcs_error_set(err, KCS_ERR_USAGE,
-					     "unknown option '%s'", argv[optind - 1]);
+			return bad_option(argv[optind - 1], optopt, err);
 		}
 	}
 	if (optind < argc)
@@ -171,8 +322,14 @@ enum kcs_err kcs_opts_parse(struct kcs_opts *opts, int argc, char **argv,
 				     "unexpected argument '%s'", argv[optind]);
 	if (opts->help || opts->version)
 		return KCS_OK;
-	if (!opts->n_files)
+	if (opts->all_namespaces && opts->namespace)
 		return kcs_error_set(err, KCS_ERR_USAGE,
-				     "nothing to scan: give -f FILE");
+				     "-A and -n cannot be used together");
+	opts->live = opts->n_files == 0;
+	if (!opts->live && (opts->all_namespaces || opts->namespace ||
+			    opts->kubeconfig || opts->context))
+		return kcs_error_set(err, KCS_ERR_USAGE,
+				     "-f reads files; it cannot be combined with "
+				     "-A, -n, --kubeconfig or --context");
 	return KCS_OK;
 }

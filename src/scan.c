@@ -9,7 +9,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "kcs/alloc.h"
 #include "kcs/buf.h"
@@ -45,6 +47,9 @@ struct kcs_scan {
 	char skipped_note[KCS_SKIPPED_KINDS_MAX * (KCS_KIND_MAX + 2) + 128];
 
 	time_t started, finished;
+
+	FILE *spool;          /* open listing transaction, or NULL */
+	struct kcs_pod replay; /* pod rebuilt from the spool */
 };
 
 static unsigned long hash_name(const char *s, size_t len)
@@ -94,6 +99,9 @@ void kcs_scan_free(struct kcs_scan *s)
 	kcs_free(s->sorted);
 	for (i = 0; i < s->n_warnings; i++)
 		kcs_free(s->warnings[i]);
+	if (s->spool)
+		fclose(s->spool);
+	kcs_pod_release(&s->replay);
 	kcs_free(s);
 }
 
@@ -208,6 +216,189 @@ static void count(struct kcs_count *c, enum kcs_verdict v)
 	}
 }
 
+/* ---- the listing spool --------------------------------------------- */
+
+/* A spooled pod: this header, then the name bytes, then its containers. */
+struct spool_pod {
+	unsigned short ns_len, name_len, uid_len; /* uid_len 0xffff: no uid */
+	unsigned char verdict, reason, host_network, windows;
+	unsigned int n;
+};
+
+struct spool_ctr {
+	unsigned char type, verdict, reason, flags;
+	unsigned short name_len;
+};
+
+static enum kcs_err spool_write(struct kcs_scan *s, const struct kcs_pod *pod,
+				struct kcs_error *err)
+{
+	struct spool_pod h = {
+		.ns_len = (unsigned short)pod->ns.len,
+		.name_len = (unsigned short)pod->name.len,
+		.uid_len = pod->has_uid ? (unsigned short)pod->uid.len : 0xffff,
+		.verdict = (unsigned char)pod->verdict,
+		.reason = (unsigned char)pod->reason,
+		.host_network = pod->host_network,
+		.windows = pod->windows,
+		.n = (unsigned int)pod->n,
+	};
+	size_t i;
+	int bad;
+
+	bad = fwrite(&h, sizeof(h), 1, s->spool) != 1 ||
+	      fwrite(pod->ns.s, 1, pod->ns.len, s->spool) != pod->ns.len ||
+	      fwrite(pod->name.s, 1, pod->name.len, s->spool) != pod->name.len ||
+	      (pod->has_uid &&
+	       fwrite(pod->uid.s, 1, pod->uid.len, s->spool) != pod->uid.len);
+	for (i = 0; !bad && i < pod->n; i++) {
+		const struct kcs_container *c = &pod->containers[i];
+		struct spool_ctr ch = {
+			.type = (unsigned char)c->type,
+			.verdict = (unsigned char)c->verdict,
+			.reason = (unsigned char)c->reason,
+			.flags = (unsigned char)c->flags,
+			.name_len = (unsigned short)c->name.len,
+		};
+
+		bad = fwrite(&ch, sizeof(ch), 1, s->spool) != 1 ||
+		      fwrite(c->name.s, 1, c->name.len, s->spool) != c->name.len;
+	}
+	if (bad)
+		return kcs_error_set(err, KCS_ERR_IO,
+				     "cannot write the scan's temporary spool: %s",
+				     strerror(errno));
+	return KCS_OK;
+}
+
+static int read_exact(FILE *f, void *p, size_t n)
+{
+	return fread(p, 1, n, f) == n;
+}
+
+static enum kcs_err spool_read(struct kcs_scan *s, struct kcs_pod *pod,
+			       int *eof, struct kcs_error *err)
+{
+	struct spool_pod h;
+	size_t i;
+
+	*eof = 0;
+	if (fread(&h, sizeof(h), 1, s->spool) != 1) {
+		if (feof(s->spool)) {
+			*eof = 1;
+			return KCS_OK;
+		}
+		goto bad;
+	}
+	kcs_pod_reset(pod);
+	if (h.ns_len > KCS_NAME_MAX || h.name_len > KCS_NAME_MAX ||
+	    (h.uid_len != 0xffff && h.uid_len > KCS_UID_MAX))
+		goto bad;
+	if (!read_exact(s->spool, pod->ns.s, h.ns_len) ||
+	    !read_exact(s->spool, pod->name.s, h.name_len))
+		goto bad;
+	pod->ns.len = h.ns_len;
+	pod->ns.s[h.ns_len] = '\0';
+	pod->name.len = h.name_len;
+	pod->name.s[h.name_len] = '\0';
+	if (h.uid_len != 0xffff) {
+		if (!read_exact(s->spool, pod->uid.s, h.uid_len))
+			goto bad;
+		pod->uid.len = h.uid_len;
+		pod->uid.s[h.uid_len] = '\0';
+		pod->has_uid = 1;
+	}
+	pod->verdict = (enum kcs_verdict)h.verdict;
+	pod->reason = (enum kcs_pod_reason)h.reason;
+	pod->host_network = h.host_network;
+	pod->windows = h.windows;
+	for (i = 0; i < h.n; i++) {
+		struct spool_ctr ch;
+		struct kcs_container *c;
+
+		if (!read_exact(s->spool, &ch, sizeof(ch)) ||
+		    ch.name_len > KCS_NAME_MAX)
+			goto bad;
+		c = kcs_pod_add_container(pod, (enum kcs_ctype)ch.type, err);
+		if (!c)
+			return err ? err->code : KCS_ERR_NOMEM;
+		if (!read_exact(s->spool, c->name.s, ch.name_len))
+			goto bad;
+		c->name.len = ch.name_len;
+		c->name.s[ch.name_len] = '\0';
+		c->verdict = (enum kcs_verdict)ch.verdict;
+		c->reason = (enum kcs_reason)ch.reason;
+		c->flags = ch.flags;
+	}
+	return KCS_OK;
+bad:
+	return kcs_error_set(err, KCS_ERR_IO,
+			     "cannot read back the scan's temporary spool");
+}
+
+enum kcs_err kcs_scan_listing_begin(struct kcs_scan *s, struct kcs_error *err)
+{
+	if (s->spool)
+		return kcs_error_set(err, KCS_ERR_INTERNAL, "listing already open");
+	s->spool = tmpfile();
+	if (!s->spool)
+		return kcs_error_set(err, KCS_ERR_IO,
+				     "cannot create a temporary spool file: %s",
+				     strerror(errno));
+	return KCS_OK;
+}
+
+enum kcs_err kcs_scan_listing_rollback(struct kcs_scan *s,
+				       struct kcs_error *err)
+{
+	size_t i;
+
+	if (!s->spool)
+		return kcs_error_set(err, KCS_ERR_INTERNAL, "no listing open");
+	rewind(s->spool);
+	if (ftruncate(fileno(s->spool), 0) != 0)
+		return kcs_error_set(err, KCS_ERR_IO,
+				     "cannot empty the temporary spool: %s",
+				     strerror(errno));
+	memset(&s->pods, 0, sizeof(s->pods));
+	memset(&s->containers, 0, sizeof(s->containers));
+	/* Forget what pods told us (finish drops pod-only entries left empty). */
+	for (i = 0; i < s->n_slots; i++) {
+		struct kcs_ns_entry *e = s->slots[i];
+
+		if (!e)
+			continue;
+		e->pods_total = e->pods_fail = 0;
+	}
+	return KCS_OK;
+}
+
+enum kcs_err kcs_scan_listing_commit(struct kcs_scan *s, struct kcs_error *err)
+{
+	enum kcs_err rc = KCS_OK;
+	FILE *f = s->spool;
+	size_t i;
+	int eof = 0;
+
+	if (!f)
+		return kcs_error_set(err, KCS_ERR_INTERNAL, "no listing open");
+	if (fflush(f) != 0 || fseek(f, 0, SEEK_SET) != 0)
+		rc = kcs_error_set(err, KCS_ERR_IO,
+				   "cannot read back the temporary spool: %s",
+				   strerror(errno));
+	while (!rc) {
+		rc = spool_read(s, &s->replay, &eof, err);
+		if (rc || eof)
+			break;
+		for (i = 0; !rc && i < s->n_reports; i++)
+			rc = s->reports[i]->ops->pod(s->reports[i], &s->replay,
+						     err);
+	}
+	s->spool = NULL;
+	fclose(f);
+	return rc;
+}
+
 enum kcs_err kcs_scan_pod(struct kcs_pod *pod, void *user,
 			  struct kcs_error *err)
 {
@@ -220,13 +411,13 @@ enum kcs_err kcs_scan_pod(struct kcs_pod *pod, void *user,
 	if (!e)
 		return err ? err->code : KCS_ERR_NOMEM;
 	e->pods_total++;
-	if (pod->verdict == KCS_VERDICT_FAIL) {
+	if (pod->verdict == KCS_VERDICT_FAIL)
 		e->pods_fail++;
-		s->any_fail = 1;
-	}
 	count(&s->pods, pod->verdict);
 	for (i = 0; i < pod->n; i++)
 		count(&s->containers, pod->containers[i].verdict);
+	if (s->spool)
+		return spool_write(s, pod, err);
 	for (i = 0; i < s->n_reports; i++) {
 		rc = s->reports[i]->ops->pod(s->reports[i], pod, err);
 		if (rc)
@@ -361,7 +552,8 @@ enum kcs_err kcs_scan_finish(struct kcs_scan *s, const struct kcs_source *src,
 	for (i = 0; i < s->n_slots; i++) {
 		struct kcs_ns_entry *e = s->slots[i];
 
-		if (!e)
+		/* Named only by pods of a rolled-back listing: not in this scan. */
+		if (!e || (!e->present && !e->pods_total))
 			continue;
 		s->sorted[k++] = e;
 		if (e->present) {
@@ -403,7 +595,7 @@ enum kcs_err kcs_scan_finish(struct kcs_scan *s, const struct kcs_source *src,
 
 int kcs_scan_has_failures(const struct kcs_scan *s)
 {
-	return s->any_fail;
+	return s->any_fail || s->pods.fail > 0;
 }
 
 const struct kcs_count *kcs_scan_pod_counts(const struct kcs_scan *s)

@@ -25,6 +25,22 @@ enum kcs_format {
 	KCS_FORMAT_JSON,
 };
 
+/* Defaults: kubectl's page size; a bounded wait for each request. */
+#define KCS_DEFAULT_REQUEST_TIMEOUT_MS 30000L
+#define KCS_OPTS_DEFAULT_CHUNK_SIZE 500ul
+
+struct kcs_opts;
+
+/* Set the defaults the parser starts from. */
+void kcs_opts_init(struct kcs_opts *opts);
+
+/*
+ * Parse a kubectl-style duration ("30s", "1m30s", "500ms", "2h", or a bare
+ * number of seconds; "0" means no limit) into milliseconds. Returns -1 if
+ * invalid.
+ */
+int kcs_parse_duration_ms(const char *s, long *out_ms) KCS_WUR;
+
 /* Most -f arguments accepted in one run. */
 #define KCS_MAX_FILES 256
 
@@ -34,6 +50,14 @@ struct kcs_opts {
 	enum kcs_format format;           /* -o */
 	const char *output_file;          /* --output-file, or NULL: stdout */
 	struct kcs_psa_default psa_default; /* --psa-default-enforce */
+	int all_namespaces;               /* -A */
+	const char *namespace;            /* -n, or NULL: the context's */
+	const char *kubeconfig;           /* --kubeconfig, or NULL */
+	const char *context;              /* --context, or NULL */
+	long request_timeout_ms;          /* --request-timeout; 0 = none */
+	unsigned long chunk_size;         /* --chunk-size; 0 = no paging */
+	int exec_plugins_allowed;         /* --exec-plugins=allow|deny */
+	int live;                         /* no -f: scan the cluster */
 	int help;                         /* --help given */
 	int version;                      /* --version given */
 	int verbose;                      /* -v count */

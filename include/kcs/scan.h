@@ -135,6 +135,21 @@ const char *kcs_scan_skipped_note(struct kcs_scan *s);
 enum kcs_err kcs_scan_finish(struct kcs_scan *s, const struct kcs_source *src,
 			     int complete, struct kcs_error *err) KCS_WUR;
 
+/*
+ * Listing transactions (live scans). Between _begin and _commit, pods are
+ * counted at once but kept in an unlinked temporary spool instead of going
+ * to the reports; _rollback forgets them (a 410 on a continue token means
+ * the list must start again from a new snapshot, and the report must not
+ * hold pods of the old one); _commit replays them to the reports. The spool
+ * holds only what the reports will print (names and verdicts).
+ */
+enum kcs_err kcs_scan_listing_begin(struct kcs_scan *s,
+				    struct kcs_error *err) KCS_WUR;
+enum kcs_err kcs_scan_listing_rollback(struct kcs_scan *s,
+				       struct kcs_error *err) KCS_WUR;
+enum kcs_err kcs_scan_listing_commit(struct kcs_scan *s,
+				     struct kcs_error *err) KCS_WUR;
+
 /* After finish: did any pod or namespace FAIL? */
 int kcs_scan_has_failures(const struct kcs_scan *s);
 /* Counters so far. */

@@ -1,0 +1,63 @@
+"""Shared helpers for the end-to-end tests (standard library only)."""
+import json
+import os
+import subprocess
+import sys
+
+SRC = os.environ.get("KCS_SOURCE_DIR") or os.path.abspath(
+    os.path.join(os.path.dirname(__file__), "..", ".."))
+BIN = os.environ.get("KUBECAPSCAN") or os.path.join(SRC, "build", "kubecapscan")
+CHECKER = os.path.join(SRC, "tests", "tools", "check_report.py")
+
+
+def path(*parts):
+    return os.path.join(SRC, *parts)
+
+
+def run(args, stdin=None, env=None, timeout=120, cwd=None):
+    """Run kubecapscan; returns (exit status, stdout text, stderr text)."""
+    e = dict(os.environ)
+    if env:
+        e.update(env)
+    p = subprocess.run([BIN] + list(args), input=stdin, capture_output=True,
+                       env=e, timeout=timeout, cwd=cwd)
+    return p.returncode, p.stdout.decode("utf-8", "replace"), \
+        p.stderr.decode("utf-8", "replace")
+
+
+def check_report(text_or_path):
+    """Validate a JSON report with the schema checker; raise on failure."""
+    if os.path.exists(text_or_path):
+        target = text_or_path
+        tmp = None
+    else:
+        import tempfile
+        fd, tmp = tempfile.mkstemp(suffix=".json")
+        with os.fdopen(fd, "w") as f:
+            f.write(text_or_path)
+        target = tmp
+    try:
+        p = subprocess.run([sys.executable, CHECKER, target],
+                           capture_output=True, text=True)
+        if p.returncode != 0:
+            raise AssertionError("report fails the schema/consistency "
+                                 "checker:\n" + p.stdout + p.stderr)
+    finally:
+        if tmp:
+            os.unlink(tmp)
+
+
+def verdicts(report):
+    """Comparable view of a report: pods, containers, namespaces, summary."""
+    pods = [(p["namespace"], p["name"], p["verdict"], p.get("reason"),
+             [(c["name"], c["type"], c["verdict"], c["reason"],
+               sorted(c["flags"])) for c in p["containers"]])
+            for p in report["pods"]]
+    nss = [(n["name"], n["verdict"], n["reason"], sorted(n["flags"]),
+            n["pods"]["total"], n["pods"]["fail"])
+           for n in report.get("namespaces", [])]
+    return pods, nss, report.get("summary")
+
+
+def load(text):
+    return json.loads(text)
