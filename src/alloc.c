@@ -7,6 +7,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <openssl/crypto.h>
 
 #include "kcs/alloc.h"
@@ -108,22 +109,50 @@ void kcs_free_secret_str(char *s)
 	kcs_free_secret(s, strlen(s));
 }
 
+/*
+ * yajl 2.1 does not check what its allocator returns (yajl_buf, yajl_lex,
+ * yajl_bs_push and yajl_alloc itself write through the pointer at once), so
+ * returning NULL to it would crash. Its allocations therefore bypass the
+ * fault hook and, if memory really runs out, the process stops here with a
+ * clear message and the documented status for it, the one place outside
+ * main.c that does.
+ */
+static void yajl_out_of_memory(void)
+{
+	static const char msg[] =
+		"kubecapscan: out of memory in the JSON parser\n";
+
+	if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0)
+		_exit(KCS_ALLOC_EXIT_NOMEM);
+	_exit(KCS_ALLOC_EXIT_NOMEM);
+}
+
 static void *yajl_malloc_cb(void *ctx, size_t n)
 {
+	void *p;
+
 	(void)ctx;
-	return kcs_malloc(n);
+	p = malloc(n ? n : 1);
+	if (!p)
+		yajl_out_of_memory();
+	return p; /* not counted: the fault hook never sees yajl's */
 }
 
 static void *yajl_realloc_cb(void *ctx, void *p, size_t n)
 {
+	void *q;
+
 	(void)ctx;
-	return kcs_realloc(p, n);
+	q = realloc(p, n ? n : 1);
+	if (!q)
+		yajl_out_of_memory();
+	return q;
 }
 
 static void yajl_free_cb(void *ctx, void *p)
 {
 	(void)ctx;
-	kcs_free(p);
+	free(p);
 }
 
 yajl_alloc_funcs kcs_yajl_alloc_funcs = {

@@ -72,8 +72,11 @@ static enum kcs_err grow(struct kcs_buf *b, size_t extra)
 	cap = b->alloc ? b->alloc : 64;
 	while (cap < want)
 		cap = cap > ((size_t)-1) / 2 ? want : cap * 2;
-	if (cap > b->max + 1)
+	/* Never more than max + 1 (careful: max may be SIZE_MAX). */
+	if (b->max < (size_t)-1 && cap > b->max + 1)
 		cap = b->max + 1;
+	if (cap < want)
+		cap = want;
 	if (b->secret) {
 		/* Never leave a copy of a secret behind in freed memory. */
 		p = kcs_malloc(cap);

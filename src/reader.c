@@ -938,8 +938,16 @@ static enum kcs_err check(struct kcs_reader *r, yajl_status st,
 	}
 	/* verbose=0: yajl's message then never quotes the input. */
 	msg = yajl_get_error(r->h, 0, chunk, len);
+	if (msg) {
+		/* yajl ends its text with ".\n" or "\n": we say where instead. */
+		size_t n = strlen((char *)msg);
+
+		while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' ' ||
+			     msg[n - 1] == '.'))
+			msg[--n] = '\0';
+	}
 	kcs_error_set(err, KCS_ERR_PARSE, "invalid JSON at byte %llu: %s", off,
-		      msg ? (const char *)msg : "parse error");
+		      msg && msg[0] ? (const char *)msg : "parse error");
 	if (err && err->offset < 0)
 		err->offset = (long long)off;
 	if (msg)

@@ -155,7 +155,7 @@ static void print_namespaces(struct table_report *t,
 	char policy[64], ver[32];
 	size_t i;
 
-	fprintf(f, "%sNAMESPACES\n", t->rows ? "\n" : "");
+	fputs("\nNAMESPACES\n", f);
 	cellz(f, "NAMESPACE", W_NS);
 	cellz(f, "VERDICT", W_VERDICT);
 	cellz(f, "PODS", 6);

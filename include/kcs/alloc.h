@@ -26,8 +26,13 @@ void kcs_free_secret(void *p, size_t n);
 /* Wipe a NUL-terminated secret string, then free it. NULL is fine. */
 void kcs_free_secret_str(char *s);
 
-/* yajl allocator hooks routed through the wrappers above. */
+/*
+ * yajl allocator hooks. yajl 2.1 cannot survive a NULL from its allocator,
+ * so these bypass the fault hook, and on real exhaustion print a message
+ * and _exit(KCS_ALLOC_EXIT_NOMEM) (the exit status for "out of memory").
+ */
 extern yajl_alloc_funcs kcs_yajl_alloc_funcs;
+#define KCS_ALLOC_EXIT_NOMEM 4
 
 /*
  * Fault injection for tests: after `n` more successful allocations every
