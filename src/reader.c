@@ -109,6 +109,15 @@ static const struct keyslot keys[] = {
 };
 #undef K
 
+/*
+ * keys[] is grouped by node; node_keys[n] is where node n's keys start and
+ * how many there are, so a key lookup scans only the open node's keys.
+ */
+struct key_range {
+	unsigned char first, count;
+};
+#define N_NODES (N_CAPLIST + 1)
+
 /* One open container on the stack. */
 struct frame {
 	enum node node;
@@ -131,7 +140,8 @@ struct kcs_reader {
 	struct kcs_reader_cbs cbs;
 	enum kcs_reader_hint hint;
 	yajl_handle h;
-	yajl_callbacks callbacks;
+	yajl_callbacks callbacks;  /* what yajl calls; see set_skipping() */
+	yajl_callbacks scalar_cbs; /* the full set, to restore after a skip */
 
 	struct frame stack[KCS_JSON_MAX_DEPTH];
 	size_t depth;          /* frames in use */
@@ -146,6 +156,7 @@ struct kcs_reader {
 	struct kcs_doc_info info;
 	struct kcs_error *err;  /* where callbacks record errors */
 	enum kcs_err rc;        /* code a callback canceled the parse with */
+	struct key_range node_keys[N_NODES]; /* see keys[] */
 };
 
 /* ---- small helpers ---------------------------------------------------- */
@@ -244,12 +255,36 @@ static int push(struct kcs_reader *r, enum node n, unsigned char aux)
 	return 1;
 }
 
+/*
+ * Inside a skipped subtree only nesting matters. yajl keeps a pointer to our
+ * callbacks struct, so clearing the scalar and key callbacks there spares
+ * yajl decoding strings and numbers nobody reads (most of a pod's bytes:
+ * managedFields, status, env). Were yajl ever to copy the struct instead,
+ * the callbacks below still return at once in skip mode: only speed is at
+ * stake, never correctness.
+ */
+static void set_skipping(struct kcs_reader *r, int on)
+{
+	r->callbacks.yajl_null = on ? NULL : r->scalar_cbs.yajl_null;
+	r->callbacks.yajl_boolean = on ? NULL : r->scalar_cbs.yajl_boolean;
+	r->callbacks.yajl_number = on ? NULL : r->scalar_cbs.yajl_number;
+	r->callbacks.yajl_string = on ? NULL : r->scalar_cbs.yajl_string;
+	r->callbacks.yajl_map_key = on ? NULL : r->scalar_cbs.yajl_map_key;
+}
+
 static int enter_skip(struct kcs_reader *r)
 {
 	if (r->depth + r->skip >= KCS_JSON_MAX_DEPTH)
 		return fail(r, KCS_ERR_LIMIT, "JSON nested deeper than 64 levels");
-	r->skip++;
+	if (r->skip++ == 0)
+		set_skipping(r, 1);
 	return 1;
+}
+
+static void leave_skip(struct kcs_reader *r)
+{
+	if (--r->skip == 0)
+		set_skipping(r, 0);
 }
 
 /* The slot of the value about to start, from the open container. */
@@ -503,7 +538,7 @@ static int cb_end_map(void *ctx)
 	enum node n;
 
 	if (r->skip) {
-		r->skip--;
+		leave_skip(r);
 		return 1;
 	}
 	n = top(r)->node;
@@ -568,7 +603,7 @@ static int cb_end_array(void *ctx)
 	struct kcs_reader *r = ctx;
 
 	if (r->skip) {
-		r->skip--;
+		leave_skip(r);
 		return 1;
 	}
 	r->depth--;
@@ -586,9 +621,9 @@ static int cb_map_key(void *ctx, const unsigned char *k, size_t len)
 		return 1;
 	n = top(r)->node;
 	r->pending = S_SKIP;
-	for (i = 0; i < KCS_ARRAY_SIZE(keys); i++) {
-		if (keys[i].node == n && keys[i].len == len &&
-		    memcmp(keys[i].key, k, len) == 0) {
+	for (i = r->node_keys[n].first;
+	     i < (size_t)r->node_keys[n].first + r->node_keys[n].count; i++) {
+		if (keys[i].len == len && memcmp(keys[i].key, k, len) == 0) {
 			r->pending = keys[i].slot;
 			break;
 		}
@@ -848,6 +883,8 @@ static void reset_state(struct kcs_reader *r)
 	struct kcs_buf keep = r->info.continue_token;
 
 	r->depth = r->skip = 0;
+	if (r->scalar_cbs.yajl_start_map)
+		set_skipping(r, 0);
 	r->pending = S_SKIP;
 	r->cur = 0;
 	r->done = r->failed = 0;
@@ -858,6 +895,18 @@ static void reset_state(struct kcs_reader *r)
 	r->info.continue_token = keep;
 	kcs_buf_reset(&r->info.continue_token);
 	r->info.remaining_items = -1;
+}
+
+static void index_keys(struct kcs_reader *r)
+{
+	size_t i;
+
+	for (i = KCS_ARRAY_SIZE(keys); i-- > 0;) {
+		struct key_range *kr = &r->node_keys[keys[i].node];
+
+		kr->first = (unsigned char)i;
+		kr->count++;
+	}
 }
 
 struct kcs_reader *kcs_reader_new(const struct kcs_reader_cbs *cbs,
@@ -881,6 +930,8 @@ struct kcs_reader *kcs_reader_new(const struct kcs_reader_cbs *cbs,
 		.yajl_start_array = cb_start_array,
 		.yajl_end_array = cb_end_array,
 	};
+	r->scalar_cbs = r->callbacks;
+	index_keys(r);
 	kcs_pod_init(&r->item.pod);
 	kcs_buf_init(&r->info.continue_token, KCS_CONTINUE_MAX);
 	reset_state(r);
