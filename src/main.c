@@ -117,6 +117,35 @@ static void output_abandon(struct output *o)
 	}
 }
 
+/* Drop every temporary report file; existing reports stay untouched. */
+static void abandon_all(struct output *o, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		output_abandon(&o[i]);
+}
+
+static enum kcs_err output_commit(struct output *o, struct kcs_error *err);
+
+/*
+ * Commit every report. If one cannot be written, the ones not yet renamed
+ * are dropped too, so a run never leaves a mix of old and new reports
+ * without saying so (the error names the one that failed).
+ */
+static enum kcs_err commit_all(struct output *o, size_t n, struct kcs_error *err)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (output_commit(&o[i], err)) {
+			abandon_all(o + i + 1, n - i - 1);
+			return err->code;
+		}
+	}
+	return KCS_OK;
+}
+
 /* Flush, check, and (for a file) sync and rename into place. */
 static enum kcs_err output_commit(struct output *o, struct kcs_error *err)
 {
@@ -220,17 +249,6 @@ static enum kcs_err run_live(const struct kcs_opts *opts, struct kcs_scan *scan,
 	return rc;
 }
 
-static struct kcs_report *make_report(enum kcs_format fmt, FILE *f)
-{
-	switch (fmt) {
-	case KCS_FORMAT_JSON:
-		return kcs_report_json_new(f);
-	case KCS_FORMAT_TABLE:
-		break;
-	}
-	return kcs_report_table_new(f);
-}
-
 int main(int argc, char **argv)
 {
 	struct kcs_opts opts;
@@ -239,10 +257,11 @@ int main(int argc, char **argv)
 	struct kcs_restconfig cfg = { 0 };
 	struct kcs_live_result live_res;
 	enum kcs_err live_rc = KCS_OK;
-	struct output out = { 0 };
+	struct output outs[KCS_MAX_OUTPUTS];
+	size_t n_outs = 0;
 	struct kcs_scan *scan = NULL;
 	struct kcs_reader *reader = NULL;
-	struct kcs_report *rep;
+	struct kcs_report *rep = NULL;
 	struct kcs_reader_cbs cbs;
 	struct kcs_source src = { 0 };
 	const char *note;
@@ -272,18 +291,25 @@ int main(int argc, char **argv)
 		return KCS_EXIT_USAGE;
 	}
 
-	if (output_open(&out, opts.output_file, &err)) {
-		print_error(&err);
-		return err.code == KCS_ERR_USAGE ? KCS_EXIT_USAGE : KCS_EXIT_INTERNAL;
-	}
+	memset(outs, 0, sizeof(outs));
 	scan = kcs_scan_new(&opts.psa_default);
-	rep = scan ? make_report(opts.format, out.f) : NULL;
-	if (!scan || !rep) {
-		kcs_error_set(&err, KCS_ERR_NOMEM, "out of memory");
+	if (!scan) {
+		rc = kcs_error_set(&err, KCS_ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	if ((rc = kcs_scan_attach_report(scan, rep, &err)))
-		goto out;
+	kcs_scan_set_meta(scan, opts.control, opts.cluster_name);
+	for (i = 0; i < opts.n_outputs; i++) {
+		if ((rc = output_open(&outs[i], opts.outputs[i].path, &err)))
+			goto out;
+		n_outs++;
+		rep = kcs_report_new(opts.outputs[i].format, outs[i].f);
+		if (!rep) {
+			rc = kcs_error_set(&err, KCS_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		if ((rc = kcs_scan_attach_report(scan, rep, &err)))
+			goto out;
+	}
 	cbs = kcs_scan_reader_cbs(scan);
 	reader = kcs_reader_new(&cbs, KCS_HINT_NONE);
 	if (!reader) {
@@ -334,19 +360,21 @@ int main(int argc, char **argv)
 out:
 	if (in_rc) {
 		print_error(&in_err);
-		output_abandon(&out);
+		abandon_all(outs, n_outs);
 		status = in_rc == KCS_ERR_NOMEM ? KCS_EXIT_INTERNAL : KCS_EXIT_USAGE;
 	} else if (rc) {
 		print_error(&err);
-		output_abandon(&out);
-		status = KCS_EXIT_INTERNAL;
-	} else if (output_commit(&out, &err)) {
+		abandon_all(outs, n_outs);
+		status = rc == KCS_ERR_USAGE ? KCS_EXIT_USAGE : KCS_EXIT_INTERNAL;
+	} else if (commit_all(outs, n_outs, &err)) {
 		print_error(&err);
 		status = KCS_EXIT_INTERNAL;
 	} else if (live_rc) {
 		status = KCS_EXIT_INCOMPLETE;
+	} else if (kcs_scan_has_failures(scan) && !opts.exit_zero) {
+		status = KCS_EXIT_FINDINGS;
 	} else {
-		status = kcs_scan_has_failures(scan) ? KCS_EXIT_FINDINGS : KCS_EXIT_OK;
+		status = KCS_EXIT_OK;
 	}
 	kcs_reader_free(reader);
 	kcs_scan_free(scan);

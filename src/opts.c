@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kcs/control.h"
 #include "kcs/opts.h"
 #include "kcs/version.h"
 #include "kcs/banned.h"
@@ -29,18 +30,27 @@ enum opt_id {
 	OPT_EXEC_PLUGINS,
 	OPT_KUBECONFIG,
 	OPT_REQUEST_TIMEOUT,
+	OPT_BENCHMARK,
+	OPT_CLUSTER_NAME,
+	OPT_EXIT_ZERO,
 };
 
 /* Sorted by long name. */
 static const struct kcs_option table[] = {
 	{ "all-namespaces", 'A', NULL, OPT_ALL_NAMESPACES,
 	  "scan every namespace of the cluster" },
+	{ "benchmark", 0, "NAME", OPT_BENCHMARK,
+	  "CIS Kubernetes Benchmark version whose control ID the reports use (cis-1.5 ... cis-1.8; default cis-1.8)" },
 	{ "chunk-size", 0, "N", OPT_CHUNK_SIZE,
 	  "list pods N at a time (default 500; 0 lists all in one response)" },
+	{ "cluster-name", 0, "NAME", OPT_CLUSTER_NAME,
+	  "name the cluster in every report (for reports from many clusters)" },
 	{ "context", 0, "NAME", OPT_CONTEXT,
 	  "use kubeconfig context NAME instead of the current one" },
 	{ "exec-plugins", 0, "allow|deny", OPT_EXEC_PLUGINS,
 	  "whether exec credential plugins named by the kubeconfig may run (default allow)" },
+	{ "exit-zero", 0, NULL, OPT_EXIT_ZERO,
+	  "exit 0 when the scan completes, even with findings (for jobs); errors still fail" },
 	{ "filename", 'f', "FILE", OPT_FILENAME,
 	  "read objects from FILE ('-' for standard input), as 'kubectl get -o json' prints them; repeatable" },
 	{ "help", 'h', NULL, OPT_HELP, "print this help and exit" },
@@ -48,10 +58,10 @@ static const struct kcs_option table[] = {
 	  "read this kubeconfig file only (default: $KUBECONFIG, then ~/.kube/config, then in-cluster)" },
 	{ "namespace", 'n', "NAMESPACE", OPT_NAMESPACE,
 	  "scan this namespace (default: the context's namespace)" },
-	{ "output", 'o', "FORMAT", OPT_OUTPUT,
-	  "report format: table (default) or json" },
+	{ "output", 'o', "FORMAT[=PATH]", OPT_OUTPUT,
+	  "report format (table, json); with =PATH that report goes to PATH; repeatable, at most one to standard output" },
 	{ "output-file", 0, "PATH", OPT_OUTPUT_FILE,
-	  "write the report to PATH atomically instead of standard output" },
+	  "write the report of the -o without =PATH to PATH instead of standard output; files are written atomically" },
 	{ "psa-default-enforce", 0, "LEVEL[:VERSION]", OPT_PSA_DEFAULT,
 	  "Pod Security enforce policy that unlabelled namespaces get from the cluster's AdmissionConfiguration (default privileged:latest)" },
 	{ "request-timeout", 0, "DURATION", OPT_REQUEST_TIMEOUT,
@@ -73,8 +83,8 @@ void kcs_opts_help(FILE *out, const char *prog)
 
 	fprintf(out,
 		"Usage: %s [-A | -n NAMESPACE] [--kubeconfig PATH] [--context NAME]\n"
-		"                   [--request-timeout 30s] [--chunk-size 500] [-o table|json]\n"
-		"       %s -f FILE [-f FILE ...] [-o table|json] [--output-file PATH]\n"
+		"                   [--request-timeout 30s] [--chunk-size 500] [-o FORMAT[=PATH]]...\n"
+		"       %s -f FILE [-f FILE ...] [-o FORMAT[=PATH]]... [--output-file PATH]\n"
 		"       %s --help | --version\n"
 		"\n"
 		"Audit Kubernetes pods and namespaces for CIS Kubernetes Benchmark 5.2.8,\n"
@@ -118,6 +128,7 @@ void kcs_opts_init(struct kcs_opts *opts)
 	opts->request_timeout_ms = KCS_DEFAULT_REQUEST_TIMEOUT_MS;
 	opts->chunk_size = KCS_OPTS_DEFAULT_CHUNK_SIZE;
 	opts->exec_plugins_allowed = 1;
+	opts->control = kcs_control_default();
 }
 
 int kcs_parse_duration_ms(const char *s, long *out_ms)
@@ -167,15 +178,61 @@ int kcs_parse_duration_ms(const char *s, long *out_ms)
 	return 0;
 }
 
-static int parse_format(const char *s, enum kcs_format *out)
+/* -o FORMAT[=PATH] */
+static enum kcs_err parse_output(struct kcs_opts *opts, const char *arg,
+				 struct kcs_error *err)
 {
-	if (!strcmp(s, "table"))
-		*out = KCS_FORMAT_TABLE;
-	else if (!strcmp(s, "json"))
-		*out = KCS_FORMAT_JSON;
-	else
-		return -1;
-	return 0;
+	const char *eq = strchr(arg, '=');
+	size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
+	struct kcs_output *o;
+
+	if (opts->n_outputs == KCS_MAX_OUTPUTS)
+		return kcs_error_set(err, KCS_ERR_USAGE, "at most %d -o options",
+				     KCS_MAX_OUTPUTS);
+	o = &opts->outputs[opts->n_outputs];
+	if (kcs_format_parse(arg, len, &o->format))
+		return kcs_error_set(err, KCS_ERR_USAGE,
+				     "unknown output format '%.*s' (use %s)",
+				     (int)len, arg, kcs_format_names());
+	if (eq && !eq[1])
+		return kcs_error_set(err, KCS_ERR_USAGE,
+				     "-o %.*s= needs a path after '='", (int)len, arg);
+	o->path = eq ? eq + 1 : NULL;
+	opts->n_outputs++;
+	return KCS_OK;
+}
+
+/* After parsing: one default table; at most one report on stdout. */
+static enum kcs_err check_outputs(struct kcs_opts *opts, struct kcs_error *err)
+{
+	size_t i, j, to_stdout = 0;
+
+	if (!opts->n_outputs) {
+		opts->outputs[0].format = KCS_FORMAT_TABLE;
+		opts->outputs[0].path = NULL;
+		opts->n_outputs = 1;
+	}
+	for (i = 0; i < opts->n_outputs; i++) {
+		if (!opts->outputs[i].path) {
+			to_stdout++;
+			opts->outputs[i].path = opts->output_file;
+		}
+	}
+	if (to_stdout > 1)
+		return kcs_error_set(err, KCS_ERR_USAGE,
+				     "at most one report can go to standard output; "
+				     "give the others a path (-o FORMAT=PATH)");
+	if (opts->output_file && !to_stdout)
+		return kcs_error_set(err, KCS_ERR_USAGE,
+				     "--output-file names no report: every -o has its own =PATH");
+	for (i = 0; i < opts->n_outputs; i++)
+		for (j = i + 1; j < opts->n_outputs; j++)
+			if (opts->outputs[i].path && opts->outputs[j].path &&
+			    !strcmp(opts->outputs[i].path, opts->outputs[j].path))
+				return kcs_error_set(err, KCS_ERR_USAGE,
+						     "two reports cannot go to the same file '%s'",
+						     opts->outputs[i].path);
+	return KCS_OK;
 }
 
 /*
@@ -285,10 +342,24 @@ enum kcs_err kcs_opts_parse(struct kcs_opts *opts, int argc, char **argv,
 						     optarg);
 			break;
 		case OPT_OUTPUT:
-			if (parse_format(optarg, &opts->format))
+			if (parse_output(opts, optarg, err))
+				return err ? err->code : KCS_ERR_USAGE;
+			break;
+		case OPT_BENCHMARK:
+			opts->control = kcs_control_lookup(optarg);
+			if (!opts->control)
 				return kcs_error_set(err, KCS_ERR_USAGE,
-						     "unknown output format '%s' (use table or json)",
-						     optarg);
+						     "unknown --benchmark '%s' (known: %s)",
+						     optarg, kcs_control_names());
+			break;
+		case OPT_CLUSTER_NAME:
+			if (!*optarg)
+				return kcs_error_set(err, KCS_ERR_USAGE,
+						     "--cluster-name needs a name");
+			opts->cluster_name = optarg;
+			break;
+		case OPT_EXIT_ZERO:
+			opts->exit_zero = 1;
 			break;
 		case OPT_OUTPUT_FILE:
 			if (!*optarg)
@@ -322,6 +393,8 @@ enum kcs_err kcs_opts_parse(struct kcs_opts *opts, int argc, char **argv,
 				     "unexpected argument '%s'", argv[optind]);
 	if (opts->help || opts->version)
 		return KCS_OK;
+	if (check_outputs(opts, err))
+		return err ? err->code : KCS_ERR_USAGE;
 	if (opts->all_namespaces && opts->namespace)
 		return kcs_error_set(err, KCS_ERR_USAGE,
 				     "-A and -n cannot be used together");

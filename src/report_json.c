@@ -87,7 +87,8 @@ static enum kcs_err status(struct json_report *j, yajl_gen_status st,
 	return KCS_OK;
 }
 
-static enum kcs_err json_begin(struct kcs_report *rep, time_t started,
+static enum kcs_err json_begin(struct kcs_report *rep,
+			       const struct kcs_scan_meta *meta,
 			       struct kcs_error *err)
 {
 	struct json_report *j = (struct json_report *)rep;
@@ -103,11 +104,12 @@ static enum kcs_err json_begin(struct kcs_report *rep, time_t started,
 	yajl_gen_map_close(g);
 	str(g, "control");
 	yajl_gen_map_open(g);
-	kv(g, "benchmark", KCS_CONTROL_BENCHMARK);
-	kv(g, "id", KCS_CONTROL_ID);
-	kv(g, "title", KCS_CONTROL_TITLE);
+	kv(g, "benchmark", meta->control->benchmark);
+	kv(g, "version", meta->control->version);
+	kv(g, "id", meta->control->id);
+	kv(g, "title", meta->control->title);
 	yajl_gen_map_close(g);
-	kcs_format_time(started, ts);
+	kcs_format_time(meta->started, ts);
 	kv(g, "startedAt", ts);
 	str(g, "pods");
 	return status(j, yajl_gen_array_open(g), err);
@@ -242,7 +244,8 @@ static void json_count(yajl_gen g, const char *key, const struct kcs_count *c,
 	yajl_gen_map_close(g);
 }
 
-static void json_source(yajl_gen g, const struct kcs_source *src)
+static void json_source(yajl_gen g, const struct kcs_source *src,
+			const char *cluster_name)
 {
 	size_t i;
 
@@ -250,6 +253,7 @@ static void json_source(yajl_gen g, const struct kcs_source *src)
 	yajl_gen_map_open(g);
 	if (!src || src->kind == KCS_SOURCE_FILE) {
 		kv(g, "kind", "file");
+		kv(g, "clusterName", cluster_name);
 		str(g, "files");
 		yajl_gen_array_open(g);
 		for (i = 0; src && i < src->n_files; i++)
@@ -257,6 +261,7 @@ static void json_source(yajl_gen g, const struct kcs_source *src)
 		yajl_gen_array_close(g);
 	} else {
 		kv(g, "kind", "cluster");
+		kv(g, "clusterName", cluster_name);
 		kv(g, "server", src->server ? src->server : "");
 		kv(g, "context", src->context);
 		kv(g, "serverVersion", src->server_version);
@@ -290,7 +295,7 @@ static enum kcs_err json_end(struct kcs_report *rep,
 	json_count(g, "pods", &res->pods, 0);
 	json_count(g, "containers", &res->containers, 0);
 	yajl_gen_map_close(g);
-	json_source(g, res->source);
+	json_source(g, res->source, res->meta->cluster_name);
 	str(g, "complete");
 	yajl_gen_bool(g, res->complete);
 	str(g, "errors");

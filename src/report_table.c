@@ -68,11 +68,12 @@ static enum kcs_err check_io(struct table_report *t, struct kcs_error *err)
 	return KCS_OK;
 }
 
-static enum kcs_err table_begin(struct kcs_report *rep, time_t started,
+static enum kcs_err table_begin(struct kcs_report *rep,
+				const struct kcs_scan_meta *meta,
 				struct kcs_error *err)
 {
 	(void)rep;
-	(void)started;
+	(void)meta;
 	(void)err;
 	return KCS_OK;
 }
@@ -199,8 +200,14 @@ static enum kcs_err table_end(struct kcs_report *rep,
 	if (!t->rows)
 		fputs("FAILING CONTAINERS\n(none)\n", f);
 	print_namespaces(t, res);
-	fprintf(f, "\nSUMMARY (%s %s)\n", KCS_CONTROL_BENCHMARK,
-		KCS_CONTROL_ID);
+	fprintf(f, "\nSUMMARY (%s %s, control %s)", res->meta->control->benchmark,
+		res->meta->control->version, res->meta->control->id);
+	if (res->meta->cluster_name) {
+		fputs(" cluster ", f);
+		put_safe(f, res->meta->cluster_name,
+			 strlen(res->meta->cluster_name));
+	}
+	fputc('\n', f);
 	fprintf(f, "namespaces  %llu total, %llu pass, %llu fail, %llu unknown\n",
 		n->total, n->pass, n->fail, n->unknown);
 	fprintf(f, "pods        %llu total, %llu pass, %llu fail, %llu not applicable\n",

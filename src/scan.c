@@ -47,6 +47,7 @@ struct kcs_scan {
 	char skipped_note[KCS_SKIPPED_KINDS_MAX * (KCS_KIND_MAX + 2) + 128];
 
 	time_t started, finished;
+	struct kcs_scan_meta meta;
 
 	FILE *spool;          /* open listing transaction, or NULL */
 	struct kcs_pod replay; /* pod rebuilt from the spool */
@@ -81,7 +82,16 @@ struct kcs_scan *kcs_scan_new(const struct kcs_psa_default *def)
 		return NULL;
 	}
 	s->started = time(NULL);
+	s->meta.control = kcs_control_default();
 	return s;
+}
+
+void kcs_scan_set_meta(struct kcs_scan *s, const struct kcs_control *control,
+		       const char *cluster_name)
+{
+	if (control)
+		s->meta.control = control;
+	s->meta.cluster_name = cluster_name;
 }
 
 void kcs_scan_free(struct kcs_scan *s)
@@ -125,8 +135,9 @@ enum kcs_err kcs_scan_begin(struct kcs_scan *s, struct kcs_error *err)
 	enum kcs_err rc;
 
 	s->begun = 1;
+	s->meta.started = s->started;
 	for (i = 0; i < s->n_reports; i++) {
-		rc = s->reports[i]->ops->begin(s->reports[i], s->started, err);
+		rc = s->reports[i]->ops->begin(s->reports[i], &s->meta, err);
 		if (rc)
 			return rc;
 	}
@@ -572,6 +583,8 @@ enum kcs_err kcs_scan_finish(struct kcs_scan *s, const struct kcs_source *src,
 		s->finished = time(NULL);
 
 	memset(&res, 0, sizeof(res));
+	s->meta.started = s->started;
+	res.meta = &s->meta;
 	res.namespaces = s->namespaces;
 	res.pods = s->pods;
 	res.containers = s->containers;

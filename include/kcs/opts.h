@@ -20,9 +20,15 @@ enum kcs_exit {
 	KCS_EXIT_INTERNAL = 4,   /* report not written, out of memory, or a bug */
 };
 
-enum kcs_format {
-	KCS_FORMAT_TABLE,
-	KCS_FORMAT_JSON,
+#include "kcs/report.h"
+
+/* Most -o options in one run (each report is written once). */
+#define KCS_MAX_OUTPUTS 8
+
+/* One report to write: a format, and a path (NULL: standard output). */
+struct kcs_output {
+	enum kcs_format format;
+	const char *path;
 };
 
 /* Defaults: kubectl's page size; a bounded wait for each request. */
@@ -47,8 +53,12 @@ int kcs_parse_duration_ms(const char *s, long *out_ms) KCS_WUR;
 struct kcs_opts {
 	const char *files[KCS_MAX_FILES]; /* -f arguments, borrowed from argv */
 	size_t n_files;
-	enum kcs_format format;           /* -o */
-	const char *output_file;          /* --output-file, or NULL: stdout */
+	struct kcs_output outputs[KCS_MAX_OUTPUTS]; /* -o FORMAT[=PATH] */
+	size_t n_outputs;                 /* at least 1 after parsing */
+	const char *output_file;          /* --output-file: path of the -o without =PATH */
+	const struct kcs_control *control; /* --benchmark */
+	const char *cluster_name;         /* --cluster-name, or NULL */
+	int exit_zero;                    /* --exit-zero: findings exit 0 */
 	struct kcs_psa_default psa_default; /* --psa-default-enforce */
 	int all_namespaces;               /* -A */
 	const char *namespace;            /* -n, or NULL: the context's */

@@ -12,11 +12,21 @@
 #include "kcs/compat.h"
 #include "kcs/scan.h"
 
-/* The report's control block: the CIS control this tool audits. */
-#define KCS_CONTROL_BENCHMARK "CIS Kubernetes Benchmark"
-#define KCS_CONTROL_ID "5.2.8"
-#define KCS_CONTROL_TITLE \
-	"Minimize the admission of containers with the NET_RAW capability"
+/* Report formats (-o). */
+enum kcs_format {
+	KCS_FORMAT_TABLE,
+	KCS_FORMAT_JSON,
+	KCS_FORMAT_COUNT
+};
+
+/* Parse a format name; returns -1 if unknown. */
+int kcs_format_parse(const char *name, size_t len, enum kcs_format *out);
+const char *kcs_format_name(enum kcs_format f);
+/* The format names, comma-separated, for messages and --help. */
+const char *kcs_format_names(void);
+/* Make the writer for `f` printing to `out`; NULL on allocation failure. */
+struct kcs_report *kcs_report_new(enum kcs_format f, FILE *out) KCS_WUR;
+
 #define KCS_SCHEMA_VERSION "kubecapscan/v1"
 
 /*

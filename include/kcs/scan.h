@@ -14,6 +14,7 @@
 #include <time.h>
 #include "kcs/audit.h"
 #include "kcs/compat.h"
+#include "kcs/control.h"
 #include "kcs/err.h"
 #include "kcs/psa.h"
 #include "kcs/reader.h"
@@ -63,8 +64,16 @@ struct kcs_scan_error {
 struct kcs_scan;
 struct kcs_report;
 
+/* What reports know from the start: when, which control, which cluster. */
+struct kcs_scan_meta {
+	time_t started;
+	const struct kcs_control *control; /* never NULL */
+	const char *cluster_name;          /* --cluster-name, or NULL */
+};
+
 /* What reports see at the end of a scan. */
 struct kcs_scan_result {
+	const struct kcs_scan_meta *meta;
 	struct kcs_count namespaces, pods, containers;
 	/* namespaces sorted by name; borrowed from the scan */
 	struct kcs_ns_entry *const *ns_sorted;
@@ -85,7 +94,8 @@ struct kcs_scan_result {
  */
 struct kcs_report_ops {
 	const char *name;
-	enum kcs_err (*begin)(struct kcs_report *rep, time_t started,
+	enum kcs_err (*begin)(struct kcs_report *rep,
+			      const struct kcs_scan_meta *meta,
 			      struct kcs_error *err);
 	enum kcs_err (*pod)(struct kcs_report *rep, const struct kcs_pod *pod,
 			    struct kcs_error *err);
@@ -157,6 +167,13 @@ const struct kcs_count *kcs_scan_pod_counts(const struct kcs_scan *s);
 /* Look up a namespace by name; NULL if absent. */
 const struct kcs_ns_entry *kcs_scan_find_ns(const struct kcs_scan *s,
 					    const char *name, size_t len);
+/*
+ * Say which benchmark control the reports name (default: the newest whose
+ * NET_RAW control is 5.2.8) and the cluster's display name (NULL: none).
+ * Call before kcs_scan_begin(); both are borrowed.
+ */
+void kcs_scan_set_meta(struct kcs_scan *s, const struct kcs_control *control,
+		       const char *cluster_name);
 /* Override the start time (tests and callers that began earlier). */
 void kcs_scan_set_times(struct kcs_scan *s, time_t started, time_t finished);
 

@@ -27,7 +27,8 @@ class DemoCluster(unittest.TestCase):
             self.assertEqual(g, w)
         self.assertEqual(g_ns, w_ns)
         self.assertEqual(g_sum, w_sum)
-        self.assertEqual(got["source"], {"kind": "file", "files": DEMO})
+        self.assertEqual(got["source"], {"kind": "file", "clusterName": None,
+                                         "files": DEMO})
         self.assertTrue(got["complete"])
         self.assertEqual(got["errors"], [])
 
@@ -213,6 +214,53 @@ class OutputFile(unittest.TestCase):
                                stdout=full, stderr=subprocess.PIPE)
         self.assertEqual(p.returncode, 4, p.stderr)
         self.assertIn(b"cannot write", p.stderr)
+
+
+class Options(unittest.TestCase):
+    def test_several_reports_in_one_run(self):
+        with tempfile.TemporaryDirectory() as d:
+            j = os.path.join(d, "r.json")
+            rc, out, err = kcs.run(["-f", DEMO[0], "-f", DEMO[1], "-o", "table",
+                                    "-o", "json=" + j])
+            self.assertEqual(rc, 1, err)
+            self.assertIn("FAILING CONTAINERS", out)  # the table on stdout
+            kcs.check_report(j)
+            with open(j) as f:
+                self.assertEqual(json.load(f)["summary"]["pods"]["total"], 44)
+
+    def test_reports_untouched_when_input_fails(self):
+        with tempfile.TemporaryDirectory() as d:
+            j, t = os.path.join(d, "r.json"), os.path.join(d, "r.txt")
+            for p in (j, t):
+                with open(p, "w") as f:
+                    f.write("old")
+            rc, _, _ = kcs.run(["-f", kcs.path("testdata", "reader",
+                                               "invalid-truncated.json"),
+                                "-o", "json=" + j, "-o", "table=" + t])
+            self.assertEqual(rc, 2)
+            for p in (j, t):
+                with open(p) as f:
+                    self.assertEqual(f.read(), "old")
+            self.assertEqual(sorted(os.listdir(d)), ["r.json", "r.txt"])
+
+    def test_exit_zero(self):
+        rc, out, err = kcs.run(["-f", DEMO[1], "--exit-zero"])
+        self.assertEqual(rc, 0, err)
+        self.assertIn("result      FAIL", out)  # findings are still reported
+        rc, _, _ = kcs.run(["-f", "/nonexistent", "--exit-zero"])
+        self.assertEqual(rc, 2)  # errors still fail
+
+    def test_benchmark_and_cluster_name(self):
+        rc, out, err = kcs.run(["-f", DEMO[1], "-o", "json", "--benchmark",
+                                "cis-1.6", "--cluster-name", "prod-eu"])
+        self.assertEqual(rc, 1, err)
+        kcs.check_report(out)
+        rep = kcs.load(out)
+        self.assertEqual(rep["control"]["id"], "5.2.7")
+        self.assertEqual(rep["control"]["version"], "v1.6.0")
+        self.assertEqual(rep["source"]["clusterName"], "prod-eu")
+        rc, out, err = kcs.run(["-f", DEMO[1], "--cluster-name", "prod-eu"])
+        self.assertIn("control 5.2.8) cluster prod-eu", out)
 
 
 def _umask():

@@ -541,10 +541,11 @@ def base_report():
     return {
         "schemaVersion": "kubecapscan/v1",
         "tool": {"name": "kubecapscan", "version": "0.1.0"},
-        "control": {"benchmark": "CIS Kubernetes Benchmark", "id": "5.2.8",
+        "control": {"benchmark": "CIS Kubernetes Benchmark", "version": "v1.8.0",
+                    "id": "5.2.8",
                     "title": "Minimize the admission of containers with the NET_RAW capability"},
         "startedAt": "2026-11-23T10:00:00Z",
-        "source": {"kind": "file", "files": ["pods.json", "-"]},
+        "source": {"kind": "file", "clusterName": None, "files": ["pods.json", "-"]},
         "pods": pods,
         "namespaces": namespaces,
         "summary": {"namespaces": {"total": 3, "pass": 1, "fail": 1, "unknown": 1},
@@ -558,7 +559,8 @@ def base_report():
 
 
 def _cluster(r, namespace=None):
-    r["source"] = {"kind": "cluster", "server": "https://10.0.0.1:6443", "context": "prod",
+    r["source"] = {"kind": "cluster", "clusterName": "prod-eu",
+                   "server": "https://10.0.0.1:6443", "context": "prod",
                    "serverVersion": "v1.31.2", "clusterId": None,
                    "resourceVersion": "12345", "snapshotConsistent": True,
                    "namespace": namespace}

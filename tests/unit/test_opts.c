@@ -61,8 +61,13 @@ Test(opts, defaults)
 	cr_assert_eq(PARSE(&o, &err, "-f", "pods.json"), KCS_OK, "%s", err.msg);
 	cr_expect_eq(o.n_files, 1);
 	cr_expect_str_eq(o.files[0], "pods.json");
-	cr_expect_eq(o.format, KCS_FORMAT_TABLE);
+	cr_expect_eq(o.n_outputs, 1);
+	cr_expect_eq(o.outputs[0].format, KCS_FORMAT_TABLE);
+	cr_expect_null(o.outputs[0].path);
 	cr_expect_null(o.output_file);
+	cr_expect_eq(o.exit_zero, 0);
+	cr_expect_null(o.cluster_name);
+	cr_expect_str_eq(o.control->id, "5.2.8");
 	cr_expect_eq(o.psa_default.level, KCS_PSA_PRIVILEGED);
 	cr_expect_eq(o.psa_default.version.latest, 1);
 	cr_expect_eq(o.help, 0);
@@ -135,11 +140,32 @@ Test(opts, output_format)
 
 		cr_expect_eq(parse_list(&o, &err, list), KCS_OK, "%s %s: %s", ok[i].a,
 			     ok[i].b ? ok[i].b : "", err.msg);
-		cr_expect_eq(o.format, ok[i].want, "%s %s", ok[i].a, ok[i].b ? ok[i].b : "");
+		cr_expect_eq(o.n_outputs, 1);
+		cr_expect_eq(o.outputs[0].format, ok[i].want, "%s %s", ok[i].a,
+			     ok[i].b ? ok[i].b : "");
 	}
-	/* the last -o wins */
-	cr_expect_eq(PARSE(&o, &err, "-f", "x", "-o", "json", "-o", "table"), KCS_OK);
-	cr_expect_eq(o.format, KCS_FORMAT_TABLE);
+	/* two reports for standard output are refused */
+	cr_expect_eq(PARSE(&o, &err, "-f", "x", "-o", "json", "-o", "table"),
+		     KCS_ERR_USAGE);
+	assert_usage_msg(&err, "standard output");
+	/* one to stdout, one to a file */
+	cr_expect_eq(PARSE(&o, &err, "-f", "x", "-o", "json=r.json", "-o", "table"),
+		     KCS_OK, "%s", err.msg);
+	cr_expect_eq(o.n_outputs, 2);
+	cr_expect_str_eq(o.outputs[0].path, "r.json");
+	cr_expect_eq(o.outputs[0].format, KCS_FORMAT_JSON);
+	cr_expect_null(o.outputs[1].path);
+	/* --output-file names the report without =PATH */
+	cr_expect_eq(PARSE(&o, &err, "-f", "x", "-o", "json", "--output-file", "o.json"),
+		     KCS_OK, "%s", err.msg);
+	cr_expect_str_eq(o.outputs[0].path, "o.json");
+	cr_expect_eq(PARSE(&o, &err, "-f", "x", "-o", "json=a", "--output-file", "b"),
+		     KCS_ERR_USAGE);
+	assert_usage_msg(&err, "--output-file");
+	cr_expect_eq(PARSE(&o, &err, "-f", "x", "-o", "json=a", "-o", "table=a"),
+		     KCS_ERR_USAGE);
+	assert_usage_msg(&err, "same file");
+	cr_expect_eq(PARSE(&o, &err, "-f", "x", "-o", "json="), KCS_ERR_USAGE);
 	for (i = 0; i < KCS_ARRAY_SIZE(bad); i++) {
 		cr_expect_eq(PARSE(&o, &err, "-f", "x", "-o", bad[i]), KCS_ERR_USAGE,
 			     "-o '%s'", bad[i]);
@@ -370,7 +396,7 @@ Test(opts, reparse)
 	cr_expect_eq(PARSE(&o, &err, "-f", "b", "-o", "json"), KCS_OK, "%s", err.msg);
 	cr_expect_eq(o.n_files, 1);
 	cr_expect_str_eq(o.files[0], "b");
-	cr_expect_eq(o.format, KCS_FORMAT_JSON);
+	cr_expect_eq(o.outputs[0].format, KCS_FORMAT_JSON);
 	cr_expect_eq(PARSE(&o, &err, "-ojson", "-fc"), KCS_OK, "%s", err.msg);
 	cr_expect_str_eq(o.files[0], "c");
 	/* an error inside a cluster of short options leaves "v" pending... */
@@ -451,7 +477,8 @@ Test(opts, help_lists_every_option)
 				  : !strcmp(t[i].long_name, "psa-default-enforce") ? "baseline"
 				  : !strcmp(t[i].long_name, "request-timeout") ? "5s"
 				  : !strcmp(t[i].long_name, "chunk-size") ? "10"
-				  : !strcmp(t[i].long_name, "exec-plugins") ? "deny" : "v";
+				  : !strcmp(t[i].long_name, "exec-plugins") ? "deny"
+				  : !strcmp(t[i].long_name, "benchmark") ? "cis-1.6" : "v";
 		const char *list[] = { opt, NULL, NULL };
 
 		if (val)
@@ -460,4 +487,22 @@ Test(opts, help_lists_every_option)
 			snprintf(opt, sizeof(opt), "--%s", t[i].long_name);
 		cr_expect_eq(parse_list(&o, &err, list), KCS_OK, "%s: %s", opt, err.msg);
 	}
+}
+
+Test(opts, benchmark_cluster_name_exit_zero)
+{
+	struct kcs_opts o;
+	struct kcs_error err = KCS_ERROR_INIT;
+
+	cr_expect_eq(PARSE(&o, &err, "-f", "x", "--benchmark", "cis-1.6"), KCS_OK,
+		     "%s", err.msg);
+	cr_expect_str_eq(o.control->id, "5.2.7");
+	cr_expect_str_eq(o.control->name, "cis-1.6");
+	cr_expect_eq(PARSE(&o, &err, "-f", "x", "--benchmark", "cis-9.9"), KCS_ERR_USAGE);
+	assert_usage_msg(&err, "cis-9.9");
+	cr_expect_eq(PARSE(&o, &err, "-f", "x", "--cluster-name", "prod-eu"), KCS_OK);
+	cr_expect_str_eq(o.cluster_name, "prod-eu");
+	cr_expect_eq(PARSE(&o, &err, "-f", "x", "--cluster-name", ""), KCS_ERR_USAGE);
+	cr_expect_eq(PARSE(&o, &err, "-f", "x", "--exit-zero"), KCS_OK);
+	cr_expect_eq(o.exit_zero, 1);
 }

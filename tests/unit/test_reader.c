@@ -723,12 +723,13 @@ static void gint(yajl_gen g, const char *k, unsigned long long v)
 	yajl_gen_integer(g, (long long)v);
 }
 
-static enum kcs_err rec_begin(struct kcs_report *rep, time_t started,
+static enum kcs_err rec_begin(struct kcs_report *rep,
+			      const struct kcs_scan_meta *meta,
 			      struct kcs_error *err)
 {
 	struct recorder *x = (struct recorder *)rep;
 
-	(void)started;
+	(void)meta;
 	(void)err;
 	yajl_gen_map_open(x->g);
 	gstr(x->g, "pods");
