@@ -20,7 +20,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <malloc.h>
 #include <poll.h>
 #include <signal.h>
@@ -93,10 +92,12 @@ static void escape_text(char *dst, size_t size, const char *s,
 			esc[0] = (char)*p;
 			elen = 1;
 		} else if (*p < 0x20 || *p == 0x7f) {
-			elen = (size_t)snprintf(esc, sizeof(esc), "\\x%02x", *p);
+			elen = (size_t)snprintf(esc, sizeof(esc), "\\x%02x",
+						*p);
 		} else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
 			/* U+0080..U+009F in UTF-8: the C1 controls */
-			elen = (size_t)snprintf(esc, sizeof(esc), "\\u%04x", p[1]);
+			elen = (size_t)snprintf(esc, sizeof(esc), "\\u%04x",
+						p[1]);
 			p++;
 		} else {
 			esc[0] = (char)*p;
@@ -110,7 +111,7 @@ static void escape_text(char *dst, size_t size, const char *s,
 	dst[n] = '\0';
 }
 
-/* ---- the ExecCredential parser ----------------------------------------- */
+/* ---- the ExecCredential parser ------------------------------------------- */
 
 /* What a value in a given place means to us. */
 enum slot {
@@ -167,7 +168,7 @@ static const struct keyslot keys[] = {
 struct parser {
 	const char *want_api;     /* apiVersion the plugin was asked for */
 	enum node node;           /* object we are in */
-	size_t skip;              /* depth inside a skipped subtree, 0 if none */
+	size_t skip;              /* depth in a skipped subtree, 0 if none */
 	enum slot pending;        /* meaning of the next value in a map */
 	unsigned char done;       /* the top-level object has closed */
 	unsigned char has_api;    /* apiVersion was a non-empty string */
@@ -323,8 +324,8 @@ static int set_secret(struct parser *p, struct kcs_buf *b, enum slot s,
 		/* A token goes into an HTTP header: no control bytes. PEM
 		 * may hold newlines but never a NUL (we keep C strings). */
 		if (v[i] == 0)
-			return fail(p, KCS_ERR_PARSE, "'%s' contains a NUL byte",
-				    slot_name[s]);
+			return fail(p, KCS_ERR_PARSE,
+				    "'%s' contains a NUL byte", slot_name[s]);
 		if (s == S_TOKEN && (v[i] < 0x20 || v[i] == 0x7f))
 			return fail(p, KCS_ERR_PARSE,
 				    "'%s' contains a control character",
@@ -670,16 +671,6 @@ static enum kcs_err check_document(const struct parser *p,
 	return KCS_OK;
 }
 
-/* Free a credential blob, wiping it (the cert too: cheap and uniform). */
-static void cred_blob_release(struct kcs_blob *b)
-{
-	if (!b->data)
-		return;
-	kcs_free_secret(b->data, b->len + 1);
-	b->data = NULL;
-	b->len = 0;
-}
-
 static enum kcs_err take_blob(struct kcs_buf *b, struct kcs_blob *out)
 {
 	size_t len;
@@ -769,12 +760,12 @@ void kcs_credential_release(struct kcs_credential *c)
 		return;
 	kcs_free_secret_str(c->token);
 	c->token = NULL;
-	cred_blob_release(&c->client_cert);
-	cred_blob_release(&c->client_key);
+	kcs_blob_release(&c->client_cert); /* wipes the cert too: uniform */
+	kcs_blob_release(&c->client_key);
 	c->expires = 0;
 }
 
-/* ---- KUBERNETES_EXEC_INFO ---------------------------------------------- */
+/* ---- KUBERNETES_EXEC_INFO ------------------------------------------------ */
 
 /* A yajl generator with a sticky status: calls after a failure do nothing. */
 struct gen {
@@ -912,7 +903,7 @@ out:
 	return rc;
 }
 
-/* ---- argv, envp, interactivity ------------------------------------------ */
+/* ---- argv, envp, interactivity ------------------------------------------- */
 
 /* Entries in a NULL-terminated list, at most `n`. */
 static size_t list_len(char *const *list, size_t n)
@@ -1055,7 +1046,7 @@ static enum kcs_err check_config(const struct kcs_restconfig *cfg, char *cmd,
 			     cmd, shown, API_V1, API_V1BETA1);
 }
 
-/* ---- running the plugin --------------------------------------------------- */
+/* ---- running the plugin -------------------------------------------------- */
 
 /* The plugin process while it runs. */
 struct child {
@@ -1095,7 +1086,10 @@ static int reap(struct child *c, int block)
 
 static void signal_child(const struct child *c, int sig)
 {
-	kill(c->own_group ? -c->pid : c->pid, sig);
+	/* The group exists while its leader does; the fallback is belt
+	 * and braces, a plugin we cannot stop would hang us for ever. */
+	if (!c->own_group || kill(-c->pid, sig) < 0)
+		kill(c->pid, sig);
 }
 
 /*
@@ -1176,7 +1170,8 @@ static enum kcs_err spawn(struct child *c, char **argv, char **envp,
 	if (!e)
 		e = posix_spawnattr_setflags(&attr, flags);
 	if (e) {
-		rc = kcs_error_set(err, e == ENOMEM ? KCS_ERR_NOMEM : KCS_ERR_INTERNAL,
+		rc = kcs_error_set(err, e == ENOMEM ? KCS_ERR_NOMEM
+						     : KCS_ERR_INTERNAL,
 				   "cannot set up exec plugin '%s': %s", cmd,
 				   strerror(e));
 		goto out;
@@ -1185,7 +1180,8 @@ static enum kcs_err spawn(struct child *c, char **argv, char **envp,
 	if (e == ENOENT && install_hint && *install_hint) {
 		escape_text(hint, sizeof(hint), install_hint, 1);
 		rc = kcs_error_set(err, KCS_ERR_AUTH,
-				   "exec plugin '%s' not found\n\n%s", cmd, hint);
+				   "exec plugin '%s' not found\n\n%s", cmd,
+				   hint);
 	} else if (e == ENOENT) {
 		rc = kcs_error_set(err, KCS_ERR_AUTH,
 				   "exec plugin '%s' not found", cmd);
