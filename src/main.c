@@ -8,6 +8,7 @@
  * misleading file behind.
  */
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <stdio.h>
@@ -29,11 +30,64 @@
 #include "kcs/version.h"
 #include "kcs/banned.h"
 
+/*
+ * Temporary report files to remove if a signal ends the run (SIGTERM from
+ * a Job's deadline, Ctrl-C, a closed pipe): the handler may only use
+ * async-signal-safe calls, so the paths live in static storage.
+ */
+static char cleanup_paths[KCS_MAX_OUTPUTS][4096];
+static volatile sig_atomic_t cleanup_used[KCS_MAX_OUTPUTS];
+
+static void on_fatal_signal(int sig)
+{
+	int i;
+
+	for (i = 0; i < KCS_MAX_OUTPUTS; i++)
+		if (cleanup_used[i])
+			unlink(cleanup_paths[i]);
+	signal(sig, SIG_DFL);
+	raise(sig); /* die of the same signal, so callers see why */
+}
+
+static void install_signal_cleanup(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE };
+	struct sigaction sa;
+	size_t i;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_fatal_signal;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < KCS_ARRAY_SIZE(sigs); i++)
+		sigaddset(&sa.sa_mask, sigs[i]);
+	for (i = 0; i < KCS_ARRAY_SIZE(sigs); i++)
+		sigaction(sigs[i], &sa, NULL);
+}
+
+/* Remember (slot >= 0) or forget a temporary file for the handler. */
+static void cleanup_register(int slot, const char *path)
+{
+	sigset_t all, old;
+
+	if (slot < 0 || slot >= KCS_MAX_OUTPUTS)
+		return;
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
+	if (path) {
+		snprintf(cleanup_paths[slot], sizeof(cleanup_paths[slot]), "%s", path);
+		cleanup_used[slot] = 1;
+	} else {
+		cleanup_used[slot] = 0;
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
 /* The report stream: stdout, or a temp file renamed over output_file. */
 struct output {
 	FILE *f;
 	const char *final_path; /* NULL for stdout */
 	char tmp_path[4096];
+	int slot;               /* cleanup slot of tmp_path */
 };
 
 static const char *prog_name(const char *argv0)
@@ -75,7 +129,17 @@ static enum kcs_err output_open(struct output *o, const char *path,
 		     dirname(dir_copy), basename(base_copy));
 	if (n < 0 || n >= (int)sizeof(o->tmp_path))
 		return kcs_error_set(err, KCS_ERR_USAGE, "output path too long");
-	fd = mkstemp(o->tmp_path);
+	{
+		sigset_t all, old;
+
+		/* No signal between creating the file and remembering it. */
+		sigfillset(&all);
+		sigprocmask(SIG_BLOCK, &all, &old);
+		fd = mkstemp(o->tmp_path);
+		if (fd >= 0)
+			cleanup_register(o->slot, o->tmp_path);
+		sigprocmask(SIG_SETMASK, &old, NULL);
+	}
 	if (fd < 0) {
 		kcs_error_source(err, path);
 		o->tmp_path[0] = '\0';
@@ -114,6 +178,7 @@ static void output_abandon(struct output *o)
 		o->f = NULL;
 		if (o->tmp_path[0])
 			unlink(o->tmp_path);
+		cleanup_register(o->slot, NULL);
 	}
 }
 
@@ -167,10 +232,12 @@ static enum kcs_err output_commit(struct output *o, struct kcs_error *err)
 		int e = errno;
 
 		unlink(o->tmp_path);
+		cleanup_register(o->slot, NULL);
 		kcs_error_source(err, o->final_path);
 		return kcs_error_set(err, KCS_ERR_IO, "cannot write the report: %s",
 				     strerror(e));
 	}
+	cleanup_register(o->slot, NULL); /* renamed: nothing to remove */
 	return KCS_OK;
 }
 
@@ -298,7 +365,9 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	kcs_scan_set_meta(scan, opts.control, opts.cluster_name);
+	install_signal_cleanup();
 	for (i = 0; i < opts.n_outputs; i++) {
+		outs[i].slot = (int)i;
 		if ((rc = output_open(&outs[i], opts.outputs[i].path, &err)))
 			goto out;
 		n_outs++;

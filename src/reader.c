@@ -152,6 +152,10 @@ struct kcs_reader {
 	unsigned char failed;  /* an error was returned; restart first */
 
 	unsigned long long fed; /* bytes fed before the current chunk */
+	/* String-length guard (check_strings), carried across chunks: */
+	unsigned char in_str;   /* inside a JSON string */
+	unsigned char esc;      /* the previous byte was its backslash */
+	size_t str_len;         /* bytes of the current string so far */
 	struct item item;
 	struct kcs_doc_info info;
 	struct kcs_error *err;  /* where callbacks record errors */
@@ -889,6 +893,8 @@ static void reset_state(struct kcs_reader *r)
 	r->cur = 0;
 	r->done = r->failed = 0;
 	r->fed = 0;
+	r->in_str = r->esc = 0;
+	r->str_len = 0;
 	r->rc = KCS_OK;
 	reset_item(r);
 	memset(&r->info, 0, sizeof(r->info));
@@ -1006,9 +1012,70 @@ static enum kcs_err check(struct kcs_reader *r, yajl_status st,
 	return KCS_ERR_PARSE;
 }
 
+/*
+ * Find a string longer than KCS_JSON_MAX_STRING in this chunk, before yajl
+ * copies it into a growing buffer. Valid JSON only matters here (yajl
+ * rejects the rest): a string starts at an unescaped quote and ends at the
+ * next one. memchr with cached positions keeps this a fraction of the
+ * parse's cost. Returns the chunk offset of the offending byte, or -1.
+ */
+static long long check_strings(struct kcs_reader *r, const unsigned char *p,
+			       size_t len)
+{
+	const unsigned char *start = p, *end = p + len;
+	const unsigned char *nq = NULL, *nb = NULL, *stop;
+
+	while (p < end) {
+		if (r->esc) {
+			if (r->str_len + 1 > KCS_JSON_MAX_STRING)
+				return (long long)(p - start);
+			r->esc = 0;
+			r->str_len++;
+			p++;
+			continue;
+		}
+		if (!nq || nq < p) {
+			nq = memchr(p, '"', (size_t)(end - p));
+			if (!nq)
+				nq = end;
+		}
+		if (!r->in_str) {
+			if (nq == end)
+				return -1;
+			r->in_str = 1;
+			r->str_len = 0;
+			p = nq + 1;
+			continue;
+		}
+		if (!nb || nb < p) {
+			nb = memchr(p, '\\', (size_t)(end - p));
+			if (!nb)
+				nb = end;
+		}
+		stop = nq < nb ? nq : nb;
+		/* The offset is the first byte past the limit: the same wherever
+		 * the chunks split. */
+		if (r->str_len + (size_t)(stop - p) > KCS_JSON_MAX_STRING)
+			return (long long)(p - start) +
+			       (long long)(KCS_JSON_MAX_STRING - r->str_len);
+		r->str_len += (size_t)(stop - p);
+		if (stop == end)
+			return -1;
+		if (*stop == '"') {
+			r->in_str = 0;
+		} else {
+			r->esc = 1;
+		}
+		p = stop + 1;
+	}
+	return -1;
+}
+
 enum kcs_err kcs_reader_feed(struct kcs_reader *r, const void *data,
 			     size_t len, struct kcs_error *err)
 {
+	long long bad;
+
 	yajl_status st;
 	enum kcs_err rc;
 
@@ -1017,6 +1084,16 @@ enum kcs_err kcs_reader_feed(struct kcs_reader *r, const void *data,
 				     "reader fed after an error");
 	r->err = err;
 	r->rc = KCS_OK;
+	bad = check_strings(r, data, len);
+	if (bad >= 0) {
+		r->failed = 1;
+		kcs_error_set(err, KCS_ERR_LIMIT,
+			      "a JSON string longer than %u bytes at byte %llu",
+			      KCS_JSON_MAX_STRING, r->fed + (unsigned long long)bad);
+		if (err)
+			err->offset = (long long)(r->fed + (unsigned long long)bad);
+		return KCS_ERR_LIMIT;
+	}
 	st = yajl_parse(r->h, data, len);
 	rc = check(r, st, data, len, err);
 	r->fed += len;

@@ -28,6 +28,13 @@
  * levels; 64 leaves room and still bounds hostile input (collectd, jq).
  */
 #define KCS_JSON_MAX_DEPTH 64
+/*
+ * Longest JSON string (key or value) accepted, checked before yajl buffers
+ * it. The API server refuses objects over 1.5 MiB, so no real pod holds a
+ * longer string; this keeps a hostile input from making yajl grow a buffer
+ * without bound.
+ */
+#define KCS_JSON_MAX_STRING (4u * 1024 * 1024)
 /* Longest continue token kept; real ones are a few hundred bytes. */
 #define KCS_CONTINUE_MAX (64 * 1024)
 /* Longest resourceVersion kept; etcd revisions are decimal int64s. */

@@ -451,5 +451,35 @@ class Live(unittest.TestCase):
             self.assertFalse(rep["complete"])
 
 
+    def test_sigterm_mid_scan_leaves_no_half_written_file(self):
+        import signal
+        import subprocess
+        import time
+        with Server("--fault", "path=^/api/v1/pods$,slow=300,times=0") as srv:
+            out_dir = srv.file("out")
+            os.makedirs(out_dir)
+            target = os.path.join(out_dir, "report.json")
+            with open(target, "w") as f:
+                f.write("previous report")
+            env = dict(os.environ)
+            env.update(srv.env(srv.file("kubeconfig")))
+            p = subprocess.Popen([kcs.BIN, "-A", "--chunk-size", "2", "-o",
+                                  "json=" + target, "-o", "table"],
+                                 env=env, stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.PIPE)
+            deadline = time.time() + 30
+            # wait until the scan is under way (its temporary file exists)
+            while len(os.listdir(out_dir)) < 2 and time.time() < deadline:
+                time.sleep(0.05)
+            self.assertEqual(len(os.listdir(out_dir)), 2, "no temporary file seen")
+            time.sleep(0.3)
+            p.send_signal(signal.SIGTERM)
+            p.wait(30)
+            self.assertEqual(p.returncode, -signal.SIGTERM)
+            self.assertEqual(os.listdir(out_dir), ["report.json"])
+            with open(target) as f:
+                self.assertEqual(f.read(), "previous report")
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
