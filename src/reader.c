@@ -152,10 +152,8 @@ struct kcs_reader {
 	unsigned char failed;  /* an error was returned; restart first */
 
 	unsigned long long fed; /* bytes fed before the current chunk */
-	/* String-length guard (check_strings), carried across chunks: */
-	unsigned char in_str;   /* inside a JSON string */
-	unsigned char esc;      /* the previous byte was its backslash */
-	size_t str_len;         /* bytes of the current string so far */
+	yajl_alloc_funcs afs;   /* kcs_yajl_alloc_funcs, watched: see watch_* */
+	unsigned char too_long; /* yajl grew a buffer past KCS_JSON_MAX_STRING */
 	struct item item;
 	struct kcs_doc_info info;
 	struct kcs_error *err;  /* where callbacks record errors */
@@ -874,9 +872,46 @@ static int cb_number(void *ctx, const char *s, size_t len)
 
 /* ---- public API ----------------------------------------------------- */
 
+/*
+ * The string-length limit, at no cost per byte: yajl copies a string only
+ * when it spans chunks (its lexer buffer) or holds escapes (its decode
+ * buffer), growing a buffer by doubling. So the first request for more than
+ * KCS_JSON_MAX_STRING bytes means a longer string; it is allowed (yajl
+ * cannot survive a refusal) and the feed that caused it fails right after.
+ * Files are fed 64 KiB at a time and libcurl hands over at most 16 KiB, so
+ * memory stays within twice the limit.
+ */
+static void *watch_malloc(void *ctx, size_t n)
+{
+	struct kcs_reader *r = ctx;
+
+	if (n > KCS_JSON_MAX_STRING)
+		r->too_long = 1;
+	return kcs_yajl_alloc_funcs.malloc(kcs_yajl_alloc_funcs.ctx, n);
+}
+
+static void *watch_realloc(void *ctx, void *p, size_t n)
+{
+	struct kcs_reader *r = ctx;
+
+	if (n > KCS_JSON_MAX_STRING)
+		r->too_long = 1;
+	return kcs_yajl_alloc_funcs.realloc(kcs_yajl_alloc_funcs.ctx, p, n);
+}
+
+static void watch_free(void *ctx, void *p)
+{
+	(void)ctx;
+	kcs_yajl_alloc_funcs.free(kcs_yajl_alloc_funcs.ctx, p);
+}
+
 static enum kcs_err open_parser(struct kcs_reader *r, struct kcs_error *err)
 {
-	r->h = yajl_alloc(&r->callbacks, &kcs_yajl_alloc_funcs, r);
+	r->afs.malloc = watch_malloc;
+	r->afs.realloc = watch_realloc;
+	r->afs.free = watch_free;
+	r->afs.ctx = r;
+	r->h = yajl_alloc(&r->callbacks, &r->afs, r);
 	if (!r->h)
 		return kcs_error_set(err, KCS_ERR_NOMEM, "out of memory");
 	return KCS_OK;
@@ -893,8 +928,7 @@ static void reset_state(struct kcs_reader *r)
 	r->cur = 0;
 	r->done = r->failed = 0;
 	r->fed = 0;
-	r->in_str = r->esc = 0;
-	r->str_len = 0;
+	r->too_long = 0;
 	r->rc = KCS_OK;
 	reset_item(r);
 	memset(&r->info, 0, sizeof(r->info));
@@ -1012,70 +1046,9 @@ static enum kcs_err check(struct kcs_reader *r, yajl_status st,
 	return KCS_ERR_PARSE;
 }
 
-/*
- * Find a string longer than KCS_JSON_MAX_STRING in this chunk, before yajl
- * copies it into a growing buffer. Valid JSON only matters here (yajl
- * rejects the rest): a string starts at an unescaped quote and ends at the
- * next one. memchr with cached positions keeps this a fraction of the
- * parse's cost. Returns the chunk offset of the offending byte, or -1.
- */
-static long long check_strings(struct kcs_reader *r, const unsigned char *p,
-			       size_t len)
-{
-	const unsigned char *start = p, *end = p + len;
-	const unsigned char *nq = NULL, *nb = NULL, *stop;
-
-	while (p < end) {
-		if (r->esc) {
-			if (r->str_len + 1 > KCS_JSON_MAX_STRING)
-				return (long long)(p - start);
-			r->esc = 0;
-			r->str_len++;
-			p++;
-			continue;
-		}
-		if (!nq || nq < p) {
-			nq = memchr(p, '"', (size_t)(end - p));
-			if (!nq)
-				nq = end;
-		}
-		if (!r->in_str) {
-			if (nq == end)
-				return -1;
-			r->in_str = 1;
-			r->str_len = 0;
-			p = nq + 1;
-			continue;
-		}
-		if (!nb || nb < p) {
-			nb = memchr(p, '\\', (size_t)(end - p));
-			if (!nb)
-				nb = end;
-		}
-		stop = nq < nb ? nq : nb;
-		/* The offset is the first byte past the limit: the same wherever
-		 * the chunks split. */
-		if (r->str_len + (size_t)(stop - p) > KCS_JSON_MAX_STRING)
-			return (long long)(p - start) +
-			       (long long)(KCS_JSON_MAX_STRING - r->str_len);
-		r->str_len += (size_t)(stop - p);
-		if (stop == end)
-			return -1;
-		if (*stop == '"') {
-			r->in_str = 0;
-		} else {
-			r->esc = 1;
-		}
-		p = stop + 1;
-	}
-	return -1;
-}
-
 enum kcs_err kcs_reader_feed(struct kcs_reader *r, const void *data,
 			     size_t len, struct kcs_error *err)
 {
-	long long bad;
-
 	yajl_status st;
 	enum kcs_err rc;
 
@@ -1084,19 +1057,18 @@ enum kcs_err kcs_reader_feed(struct kcs_reader *r, const void *data,
 				     "reader fed after an error");
 	r->err = err;
 	r->rc = KCS_OK;
-	bad = check_strings(r, data, len);
-	if (bad >= 0) {
-		r->failed = 1;
-		kcs_error_set(err, KCS_ERR_LIMIT,
-			      "a JSON string longer than %u bytes at byte %llu",
-			      KCS_JSON_MAX_STRING, r->fed + (unsigned long long)bad);
-		if (err)
-			err->offset = (long long)(r->fed + (unsigned long long)bad);
-		return KCS_ERR_LIMIT;
-	}
 	st = yajl_parse(r->h, data, len);
 	rc = check(r, st, data, len, err);
 	r->fed += len;
+	if (!rc && r->too_long) {
+		r->failed = 1;
+		kcs_error_set(err, KCS_ERR_LIMIT,
+			      "a JSON string longer than %u bytes ends at or before byte %llu",
+			      KCS_JSON_MAX_STRING, r->fed);
+		if (err)
+			err->offset = (long long)r->fed;
+		return KCS_ERR_LIMIT;
+	}
 	return rc;
 }
 

@@ -29,10 +29,14 @@
  */
 #define KCS_JSON_MAX_DEPTH 64
 /*
- * Longest JSON string (key or value) accepted, checked before yajl buffers
- * it. The API server refuses objects over 1.5 MiB, so no real pod holds a
- * longer string; this keeps a hostile input from making yajl grow a buffer
- * without bound.
+ * Largest buffer yajl may need for one JSON string (key or value, with its
+ * quotes and a NUL): strings up to 4 MiB less a few bytes are accepted.
+ * The API server refuses
+ * objects over 1.5 MiB, so no real pod holds a longer string; this keeps a
+ * hostile input from making yajl grow a buffer without bound. It is
+ * enforced when yajl has to buffer a string (one that spans chunks, as any
+ * this long does when fed 64 KiB or less at a time), and reported at the
+ * end of the chunk where the string crossed it.
  */
 #define KCS_JSON_MAX_STRING (4u * 1024 * 1024)
 /* Longest continue token kept; real ones are a few hundred bytes. */
