@@ -125,6 +125,7 @@ class Live(unittest.TestCase):
         script = textwrap.dedent("""\
             #!/bin/sh
             # a test exec credential plugin: checks what client-go promises
+            echo run >> "$(dirname "$0")/plugin-runs"
             case "$KUBERNETES_EXEC_INFO" in
               *'"apiVersion":"%s"'*) ;;
               *) echo "bad KUBERNETES_EXEC_INFO" >&2; exit 9 ;;
@@ -149,6 +150,66 @@ class Live(unittest.TestCase):
             rc, out, err = scan(srv.env(kc), "-A", "-v")
             self.assert_full_scan(rc, out, err, srv)
             self.assert_no_secrets(srv, out, err)
+            # the credential is cached for the whole scan: one run
+            self.assertEqual(srv.read("plugin-runs").count("run"), 1)
+
+    def test_exec_plugin_rerun_once_on_401(self):
+        with Server("--fault", "path=^/api/v1/pods$,page=1,status=401,times=1") as srv:
+            self.exec_plugin(srv, "client.authentication.k8s.io/v1")
+            kc = self.kubeconfig_with_user(srv, """\
+                exec:
+                  apiVersion: client.authentication.k8s.io/v1
+                  command: ./plugin.sh
+                  args: ["--flag"]
+                  env: [{name: PLUGIN_ENV, value: set-by-kubeconfig}]
+                  interactiveMode: Never
+                """)
+            rc, out, err = scan(srv.env(kc), "-A")
+            self.assert_full_scan(rc, out, err, srv)
+            self.assertEqual(srv.read("plugin-runs").count("run"), 2)
+
+    def test_token_file_reread_on_401(self):
+        with Server("--fault", "path=^/api/v1/pods$,page=1,status=401,times=1") as srv:
+            srv.write("tok", srv.token("reader"))
+            kc = self.kubeconfig_with_user(srv, "tokenFile: tok\n")
+            rc, out, err = scan(srv.env(kc), "-A", "-v")
+            self.assert_full_scan(rc, out, err, srv)
+            pods = [r for r in srv.requests() if r["path"] == "/api/v1/pods"]
+            self.assertEqual([r["status"] for r in pods[:2]], [401, 200])
+
+    def test_second_401_is_an_error(self):
+        with Server("--fault", "path=^/api/v1/pods$,status=401,times=0") as srv:
+            srv.write("tok", srv.token("reader"))
+            kc = self.kubeconfig_with_user(srv, "tokenFile: tok\n")
+            rc, out, err = scan(srv.env(kc), "-A")
+            self.assert_incomplete(rc, out, err, "401")
+
+    def test_reset_before_any_byte_is_retried(self):
+        with Server("--fault", "path=^/api/v1/pods$,page=2,reset=-1,times=1") as srv:
+            rc, out, err = scan(srv.env(srv.file("kubeconfig")), "-A",
+                                "--chunk-size", "10")
+            self.assert_full_scan(rc, out, err, srv)
+
+    def test_exec_plugin_faults(self):
+        # plugin scripts shared with the unit tests (testdata/execcred)
+        cases = [("exit-3.sh", "exit"), ("garbage.sh", "ExecCredential"),
+                 ("expired.sh", "expired"), ("wrong-api.sh", "apiVersion")]
+        for script, needle in cases:
+            with self.subTest(plugin=script), Server() as srv:
+                kc = self.kubeconfig_with_user(srv, """\
+                    exec:
+                      apiVersion: client.authentication.k8s.io/v1
+                      command: %s
+                      interactiveMode: Never
+                    """ % kcs.path("testdata", "execcred", script))
+                rc, out, err = scan(srv.env(kc), "-A")
+                rep = self.assert_incomplete(rc, out, err, script)
+                self.assertIn(needle, err)
+                self.assertEqual(rep["errors"][0]["code"], "AUTH")
+                self.assertNotIn("expired-token", out + err)
+                # nothing was listed with a bad credential
+                self.assertFalse([r for r in srv.requests()
+                                  if r["path"] == "/api/v1/pods"])
 
     def test_exec_plugin_v1beta1(self):
         with Server() as srv:
