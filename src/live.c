@@ -484,6 +484,33 @@ static enum kcs_err list_all(struct kcs_http *h, struct kcs_scan *scan,
 
 /* ---- the scan --------------------------------------------------------- */
 
+/* Append ?labelSelector=..&fieldSelector=.. (escaped) to the pod path. */
+static enum kcs_err add_selectors(struct kcs_buf *path, CURL *esc,
+				  const struct kcs_live_settings *ls,
+				  struct kcs_error *err)
+{
+	const char *names[2] = { "labelSelector", "fieldSelector" };
+	const char *values[2] = { ls->label_selector, ls->field_selector };
+	char sep = '?';
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		char *e;
+
+		if (!values[i])
+			continue;
+		e = curl_easy_escape(esc, values[i], 0);
+		if (!e)
+			return kcs_error_set(err, KCS_ERR_NOMEM, "out of memory");
+		kcs_buf_addf(path, "%c%s=%s", sep, names[i], e);
+		curl_free(e);
+		sep = '&';
+	}
+	if (path->err)
+		return kcs_error_set(err, KCS_ERR_LIMIT, "selector too long");
+	return KCS_OK;
+}
+
 enum kcs_err kcs_live_scan(struct kcs_http *h, struct kcs_scan *scan,
 			   const struct kcs_live_settings *ls,
 			   struct kcs_live_result *res, struct kcs_error *err)
@@ -554,6 +581,8 @@ enum kcs_err kcs_live_scan(struct kcs_http *h, struct kcs_scan *scan,
 			copy_str(res->cluster_id, sizeof(res->cluster_id), ks->uid.s);
 		kcs_buf_addstr(&path, "/api/v1/pods");
 	}
+	if ((rc = add_selectors(&path, esc, ls, err)))
+		goto out;
 	if (path.err) {
 		rc = kcs_error_set(err, KCS_ERR_LIMIT, "namespace name too long");
 		goto out;

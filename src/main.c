@@ -241,6 +241,17 @@ static enum kcs_err output_commit(struct output *o, struct kcs_error *err)
 	return KCS_OK;
 }
 
+/* Say in the report how many pods an --exclude-namespace left out. */
+static void note_scope(struct kcs_scan *scan)
+{
+	unsigned long long n = kcs_scan_excluded_pods(scan);
+
+	if (n && kcs_scan_add_warning(scan, "left out %llu pod%s in namespaces "
+				      "matching --exclude-namespace", n,
+				      n == 1 ? "" : "s"))
+		fprintf(stderr, "kubecapscan: out of memory keeping a warning\n");
+}
+
 /* API Warning headers: shown to the user and kept in the report. */
 static void on_warning(const char *text, void *user)
 {
@@ -293,7 +304,11 @@ static enum kcs_err run_live(const struct kcs_opts *opts, struct kcs_scan *scan,
 		       : opts->namespace    ? opts->namespace
 					    : cfg->namespace;
 	ls.chunk_size = opts->chunk_size;
+	ls.label_selector = opts->label_selector;
+	ls.field_selector = opts->field_selector;
 	src->namespace = ls.namespace;
+	src->label_selector = opts->label_selector;
+	src->field_selector = opts->field_selector;
 	set.timeout_ms = opts->request_timeout_ms;
 	set.exec_allowed = opts->exec_plugins_allowed;
 	set.verbose = opts->verbose;
@@ -365,6 +380,9 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	kcs_scan_set_meta(scan, opts.control, opts.cluster_name);
+	kcs_scan_set_excludes(scan, opts.exclude_ns, opts.n_exclude_ns);
+	src.exclude_ns = opts.exclude_ns;
+	src.n_exclude_ns = opts.n_exclude_ns;
 	install_signal_cleanup();
 	for (i = 0; i < opts.n_outputs; i++) {
 		outs[i].slot = (int)i;
@@ -398,6 +416,7 @@ int main(int argc, char **argv)
 			print_error(&live_err);
 			kcs_scan_add_error(scan, &live_err);
 		}
+		note_scope(scan);
 		rc = kcs_scan_finish(scan, &src, live_rc == KCS_OK, &err);
 		goto out;
 	}
@@ -424,6 +443,7 @@ int main(int argc, char **argv)
 	src.kind = KCS_SOURCE_FILE;
 	src.files = opts.files;
 	src.n_files = opts.n_files;
+	note_scope(scan);
 	rc = kcs_scan_finish(scan, &src, in_rc == KCS_OK, &err);
 
 out:

@@ -33,6 +33,9 @@ enum opt_id {
 	OPT_BENCHMARK,
 	OPT_CLUSTER_NAME,
 	OPT_EXIT_ZERO,
+	OPT_EXCLUDE_NAMESPACE,
+	OPT_FIELD_SELECTOR,
+	OPT_SELECTOR = 'l',
 };
 
 /* Sorted by long name. */
@@ -47,10 +50,14 @@ static const struct kcs_option table[] = {
 	  "name the cluster in every report (for reports from many clusters)" },
 	{ "context", 0, "NAME", OPT_CONTEXT,
 	  "use kubeconfig context NAME instead of the current one" },
+	{ "exclude-namespace", 0, "GLOB", OPT_EXCLUDE_NAMESPACE,
+	  "leave out namespaces whose name matches GLOB (shell pattern) and their pods; repeatable" },
 	{ "exec-plugins", 0, "allow|deny", OPT_EXEC_PLUGINS,
 	  "whether exec credential plugins named by the kubeconfig may run (default allow)" },
 	{ "exit-zero", 0, NULL, OPT_EXIT_ZERO,
 	  "exit 0 when the scan completes, even with findings (for jobs); errors still fail" },
+	{ "field-selector", 0, "SELECTOR", OPT_FIELD_SELECTOR,
+	  "list only pods matching this field selector, applied by the API server (e.g. status.phase!=Succeeded)" },
 	{ "filename", 'f', "FILE", OPT_FILENAME,
 	  "read objects from FILE ('-' for standard input), as 'kubectl get -o json' prints them; repeatable" },
 	{ "help", 'h', NULL, OPT_HELP, "print this help and exit" },
@@ -66,6 +73,8 @@ static const struct kcs_option table[] = {
 	  "Pod Security enforce policy that unlabelled namespaces get from the cluster's AdmissionConfiguration (default privileged:latest)" },
 	{ "request-timeout", 0, "DURATION", OPT_REQUEST_TIMEOUT,
 	  "give up on a request after DURATION (30s, 1m, 500ms; 0 = never; default 30s)" },
+	{ "selector", 'l', "SELECTOR", OPT_SELECTOR,
+	  "list only pods matching this label selector, applied by the API server (e.g. app=web)" },
 	{ "verbose", 'v', NULL, OPT_VERBOSE,
 	  "log each API request on standard error (never credentials)" },
 	{ "version", 0, NULL, OPT_VERSION, "print the version and exit" },
@@ -361,6 +370,22 @@ enum kcs_err kcs_opts_parse(struct kcs_opts *opts, int argc, char **argv,
 		case OPT_EXIT_ZERO:
 			opts->exit_zero = 1;
 			break;
+		case OPT_EXCLUDE_NAMESPACE:
+			if (!*optarg)
+				return kcs_error_set(err, KCS_ERR_USAGE,
+						     "--exclude-namespace needs a pattern");
+			if (opts->n_exclude_ns == KCS_MAX_EXCLUDES)
+				return kcs_error_set(err, KCS_ERR_USAGE,
+						     "at most %d --exclude-namespace options",
+						     KCS_MAX_EXCLUDES);
+			opts->exclude_ns[opts->n_exclude_ns++] = optarg;
+			break;
+		case OPT_SELECTOR:
+			opts->label_selector = optarg;
+			break;
+		case OPT_FIELD_SELECTOR:
+			opts->field_selector = optarg;
+			break;
 		case OPT_OUTPUT_FILE:
 			if (!*optarg)
 				return kcs_error_set(err, KCS_ERR_USAGE,
@@ -404,5 +429,9 @@ enum kcs_err kcs_opts_parse(struct kcs_opts *opts, int argc, char **argv,
 		return kcs_error_set(err, KCS_ERR_USAGE,
 				     "-f reads files; it cannot be combined with "
 				     "-A, -n, --kubeconfig or --context");
+	if (!opts->live && (opts->label_selector || opts->field_selector))
+		return kcs_error_set(err, KCS_ERR_USAGE,
+				     "-l and --field-selector are applied by the API "
+				     "server: they work with live scans, not -f");
 	return KCS_OK;
 }

@@ -244,6 +244,17 @@ static void json_count(yajl_gen g, const char *key, const struct kcs_count *c,
 	yajl_gen_map_close(g);
 }
 
+static void json_excludes(yajl_gen g, const struct kcs_source *src)
+{
+	size_t i;
+
+	str(g, "excludeNamespaces");
+	yajl_gen_array_open(g);
+	for (i = 0; src && i < src->n_exclude_ns; i++)
+		str(g, src->exclude_ns[i]);
+	yajl_gen_array_close(g);
+}
+
 static void json_source(yajl_gen g, const struct kcs_source *src,
 			const char *cluster_name)
 {
@@ -259,6 +270,7 @@ static void json_source(yajl_gen g, const struct kcs_source *src,
 		for (i = 0; src && i < src->n_files; i++)
 			str(g, src->files[i]);
 		yajl_gen_array_close(g);
+		json_excludes(g, src);
 	} else {
 		kv(g, "kind", "cluster");
 		kv(g, "clusterName", cluster_name);
@@ -270,6 +282,9 @@ static void json_source(yajl_gen g, const struct kcs_source *src,
 		str(g, "snapshotConsistent");
 		yajl_gen_bool(g, src->snapshot_consistent);
 		kv(g, "namespace", src->namespace);
+		json_excludes(g, src);
+		kv(g, "labelSelector", src->label_selector);
+		kv(g, "fieldSelector", src->field_selector);
 	}
 	yajl_gen_map_close(g);
 }

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <errno.h>
+#include <fnmatch.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -48,6 +49,10 @@ struct kcs_scan {
 
 	time_t started, finished;
 	struct kcs_scan_meta meta;
+
+	const char *const *excludes; /* --exclude-namespace globs */
+	size_t n_excludes;
+	unsigned long long excluded_pods;
 
 	FILE *spool;          /* open listing transaction, or NULL */
 	struct kcs_pod replay; /* pod rebuilt from the spool */
@@ -373,6 +378,7 @@ enum kcs_err kcs_scan_listing_rollback(struct kcs_scan *s,
 				     strerror(errno));
 	memset(&s->pods, 0, sizeof(s->pods));
 	memset(&s->containers, 0, sizeof(s->containers));
+	s->excluded_pods = 0;
 	/* Forget what pods told us (finish drops pod-only entries left empty). */
 	for (i = 0; i < s->n_slots; i++) {
 		struct kcs_ns_entry *e = s->slots[i];
@@ -410,6 +416,31 @@ enum kcs_err kcs_scan_listing_commit(struct kcs_scan *s, struct kcs_error *err)
 	return rc;
 }
 
+void kcs_scan_set_excludes(struct kcs_scan *s, const char *const *globs,
+			   size_t n)
+{
+	s->excludes = globs;
+	s->n_excludes = n;
+}
+
+unsigned long long kcs_scan_excluded_pods(const struct kcs_scan *s)
+{
+	return s->excluded_pods;
+}
+
+/* Does an exclude glob match this namespace? (A name with a NUL never does.) */
+static int is_excluded(const struct kcs_scan *s, const struct kcs_name *ns)
+{
+	size_t i;
+
+	if (!s->n_excludes || memchr(ns->s, '\0', ns->len))
+		return 0;
+	for (i = 0; i < s->n_excludes; i++)
+		if (fnmatch(s->excludes[i], ns->s, 0) == 0)
+			return 1;
+	return 0;
+}
+
 enum kcs_err kcs_scan_pod(struct kcs_pod *pod, void *user,
 			  struct kcs_error *err)
 {
@@ -418,6 +449,10 @@ enum kcs_err kcs_scan_pod(struct kcs_pod *pod, void *user,
 	enum kcs_err rc;
 	size_t i;
 
+	if (is_excluded(s, &pod->ns)) {
+		s->excluded_pods++;
+		return KCS_OK;
+	}
 	e = ns_get(s, &pod->ns, err);
 	if (!e)
 		return err ? err->code : KCS_ERR_NOMEM;
@@ -564,7 +599,7 @@ enum kcs_err kcs_scan_finish(struct kcs_scan *s, const struct kcs_source *src,
 		struct kcs_ns_entry *e = s->slots[i];
 
 		/* Named only by pods of a rolled-back listing: not in this scan. */
-		if (!e || (!e->present && !e->pods_total))
+		if (!e || (!e->present && !e->pods_total) || is_excluded(s, &e->name))
 			continue;
 		s->sorted[k++] = e;
 		if (e->present) {

@@ -29,6 +29,8 @@
 struct kcs_live_settings {
 	const char *namespace;   /* NULL: all namespaces */
 	unsigned long chunk_size; /* limit per page; 0: no paging */
+	const char *label_selector; /* pods' labelSelector, or NULL */
+	const char *field_selector; /* pods' fieldSelector, or NULL */
 };
 
 /* What the scan learned about the cluster, for the report's source. */

@@ -47,6 +47,9 @@ void kcs_opts_init(struct kcs_opts *opts);
  */
 int kcs_parse_duration_ms(const char *s, long *out_ms) KCS_WUR;
 
+/* Most --exclude-namespace globs in one run. */
+#define KCS_MAX_EXCLUDES 64
+
 /* Most -f arguments accepted in one run. */
 #define KCS_MAX_FILES 256
 
@@ -59,6 +62,10 @@ struct kcs_opts {
 	const struct kcs_control *control; /* --benchmark */
 	const char *cluster_name;         /* --cluster-name, or NULL */
 	int exit_zero;                    /* --exit-zero: findings exit 0 */
+	const char *exclude_ns[KCS_MAX_EXCLUDES]; /* --exclude-namespace globs */
+	size_t n_exclude_ns;
+	const char *label_selector;       /* -l/--selector, live scans only */
+	const char *field_selector;       /* --field-selector, live scans only */
 	struct kcs_psa_default psa_default; /* --psa-default-enforce */
 	int all_namespaces;               /* -A */
 	const char *namespace;            /* -n, or NULL: the context's */

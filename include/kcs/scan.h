@@ -48,6 +48,10 @@ struct kcs_source {
 	const char *resource_version;
 	const char *namespace;      /* NULL: all namespaces */
 	int snapshot_consistent;
+	/* scope: --exclude-namespace globs, selectors (NULL: none) */
+	const char *const *exclude_ns;
+	size_t n_exclude_ns;
+	const char *label_selector, *field_selector;
 };
 
 /* One recorded error, for the report's errors[] (messages are copies). */
@@ -174,6 +178,14 @@ const struct kcs_ns_entry *kcs_scan_find_ns(const struct kcs_scan *s,
  */
 void kcs_scan_set_meta(struct kcs_scan *s, const struct kcs_control *control,
 		       const char *cluster_name);
+/*
+ * Leave out namespaces matching any of these shell globs (fnmatch), and
+ * their pods, from counts and reports. Borrowed; call before any input.
+ */
+void kcs_scan_set_excludes(struct kcs_scan *s, const char *const *globs,
+			   size_t n);
+/* Pods left out so far because their namespace is excluded. */
+unsigned long long kcs_scan_excluded_pods(const struct kcs_scan *s);
 /* Override the start time (tests and callers that began earlier). */
 void kcs_scan_set_times(struct kcs_scan *s, time_t started, time_t finished);
 

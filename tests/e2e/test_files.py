@@ -28,7 +28,7 @@ class DemoCluster(unittest.TestCase):
         self.assertEqual(g_ns, w_ns)
         self.assertEqual(g_sum, w_sum)
         self.assertEqual(got["source"], {"kind": "file", "clusterName": None,
-                                         "files": DEMO})
+                                         "files": DEMO, "excludeNamespaces": []})
         self.assertTrue(got["complete"])
         self.assertEqual(got["errors"], [])
 
@@ -261,6 +261,34 @@ class Options(unittest.TestCase):
         self.assertEqual(rep["source"]["clusterName"], "prod-eu")
         rc, out, err = kcs.run(["-f", DEMO[1], "--cluster-name", "prod-eu"])
         self.assertIn("control 5.2.8) cluster prod-eu", out)
+
+
+class Filters(unittest.TestCase):
+    def test_exclude_namespace(self):
+        rc, out, err = kcs.run(["-f", DEMO[0], "-f", DEMO[1], "-o", "json",
+                                "--exclude-namespace", "kube-*",
+                                "--exclude-namespace", "calico-system"])
+        self.assertEqual(rc, 1, err)
+        kcs.check_report(out)
+        rep = kcs.load(out)
+        names = {n["name"] for n in rep["namespaces"]}
+        self.assertFalse(any(n.startswith("kube-") for n in names))
+        self.assertNotIn("calico-system", names)
+        self.assertIn("default", names)
+        self.assertFalse([p for p in rep["pods"]
+                          if p["namespace"].startswith("kube-")
+                          or p["namespace"] == "calico-system"])
+        left_out = 44 - rep["summary"]["pods"]["total"]
+        self.assertEqual(left_out, 8 + 4)  # kube-system 8, calico-system 4
+        self.assertIn("left out 12 pods", " ".join(rep["warnings"]))
+        self.assertEqual(rep["source"]["excludeNamespaces"],
+                         ["kube-*", "calico-system"])
+
+    def test_selectors_need_a_live_scan(self):
+        for opt in (["-l", "app=web"], ["--field-selector", "status.phase=Running"]):
+            rc, out, err = kcs.run(["-f", DEMO[1]] + opt)
+            self.assertEqual(rc, 2, err)
+            self.assertIn("live scans", err)
 
 
 def _umask():

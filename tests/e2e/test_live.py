@@ -343,6 +343,28 @@ class Live(unittest.TestCase):
                 self.assertEqual(len(pages), -(-44 // int(size)))
                 self.assertTrue(all("limit=%s" % size in r["query"] for r in pages))
 
+    def test_selectors_go_to_the_server(self):
+        with Server() as srv:
+            rc, out, err = scan(srv.env(srv.file("kubeconfig")), "-A",
+                                "-l", "app.kubernetes.io/name=ingress-nginx,tier!=x",
+                                "--field-selector", "status.phase=Running")
+            self.assertIn(rc, (0, 1), err)
+            kcs.check_report(out)
+            rep = kcs.load(out)
+            self.assertEqual(rep["source"]["labelSelector"],
+                             "app.kubernetes.io/name=ingress-nginx,tier!=x")
+            self.assertEqual(rep["source"]["fieldSelector"], "status.phase=Running")
+            pods = [r for r in srv.requests() if r["path"] == "/api/v1/pods"]
+            self.assertIn("labelSelector=app.kubernetes.io%2Fname%3Dingress-nginx%2Ctier%21%3Dx",
+                          pods[0]["query"])
+            self.assertIn("fieldSelector=status.phase%3DRunning", pods[0]["query"])
+            with open(DEMO_FILES[1]) as f:
+                want = {(p["metadata"]["namespace"], p["metadata"]["name"])
+                        for p in json.load(f)["items"]
+                        if p["metadata"].get("labels", {}).get("app.kubernetes.io/name")
+                        == "ingress-nginx" and p.get("status", {}).get("phase") == "Running"}
+            self.assertEqual({(p["namespace"], p["name"]) for p in rep["pods"]}, want)
+
     def test_gzip_is_asked_for(self):
         with Server() as srv:
             rc, out, err = scan(srv.env(srv.file("kubeconfig")), "-A",

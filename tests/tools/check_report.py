@@ -545,7 +545,8 @@ def base_report():
                     "id": "5.2.8",
                     "title": "Minimize the admission of containers with the NET_RAW capability"},
         "startedAt": "2026-11-23T10:00:00Z",
-        "source": {"kind": "file", "clusterName": None, "files": ["pods.json", "-"]},
+        "source": {"kind": "file", "clusterName": None, "files": ["pods.json", "-"],
+                   "excludeNamespaces": []},
         "pods": pods,
         "namespaces": namespaces,
         "summary": {"namespaces": {"total": 3, "pass": 1, "fail": 1, "unknown": 1},
@@ -563,7 +564,8 @@ def _cluster(r, namespace=None):
                    "server": "https://10.0.0.1:6443", "context": "prod",
                    "serverVersion": "v1.31.2", "clusterId": None,
                    "resourceVersion": "12345", "snapshotConsistent": True,
-                   "namespace": namespace}
+                   "namespace": namespace, "excludeNamespaces": [],
+                   "labelSelector": None, "fieldSelector": None}
 
 
 def _win_empty(r):
