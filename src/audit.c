@@ -160,17 +160,17 @@ void kcs_audit_container(const struct kcs_pod *pod, struct kcs_container *c)
 		c->reason = KCS_R_NO_MATCHING_DROP;
 }
 
-void kcs_audit_pod(struct kcs_pod *pod)
+void kcs_audit_pod_verdict(struct kcs_pod *pod)
 {
-	size_t i, n_na = 0, n_fail = 0;
+	size_t i, n_na = 0, n_fail = 0, n_exempt = 0;
 
 	for (i = 0; i < pod->n; i++) {
-		kcs_audit_container(pod, &pod->containers[i]);
-		if (pod->containers[i].verdict == KCS_VERDICT_FAIL)
-			n_fail++;
-		else if (pod->containers[i].verdict ==
-			 KCS_VERDICT_NOT_APPLICABLE)
-			n_na++;
+		switch (pod->containers[i].verdict) {
+		case KCS_VERDICT_FAIL: n_fail++; break;
+		case KCS_VERDICT_NOT_APPLICABLE: n_na++; break;
+		case KCS_VERDICT_EXEMPT: n_exempt++; break;
+		default: break;
+		}
 	}
 	pod->reason = KCS_PR_NONE;
 	if (pod->malformed)
@@ -180,10 +180,21 @@ void kcs_audit_pod(struct kcs_pod *pod)
 
 	if (pod->reason != KCS_PR_NONE || n_fail)
 		pod->verdict = KCS_VERDICT_FAIL;
+	else if (n_exempt)
+		pod->verdict = KCS_VERDICT_EXEMPT;
 	else if (n_na == pod->n)
 		pod->verdict = KCS_VERDICT_NOT_APPLICABLE;
 	else
 		pod->verdict = KCS_VERDICT_PASS;
+}
+
+void kcs_audit_pod(struct kcs_pod *pod)
+{
+	size_t i;
+
+	for (i = 0; i < pod->n; i++)
+		kcs_audit_container(pod, &pod->containers[i]);
+	kcs_audit_pod_verdict(pod);
 }
 
 const char *kcs_verdict_name(enum kcs_verdict v)

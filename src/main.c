@@ -15,11 +15,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
 
 #include "kcs/config.h"
+#include "kcs/exempt.h"
 #include "kcs/http.h"
 #include "kcs/input.h"
 #include "kcs/live.h"
@@ -337,6 +339,7 @@ int main(int argc, char **argv)
 	struct kcs_error err = KCS_ERROR_INIT, in_err = KCS_ERROR_INIT;
 	struct kcs_error live_err = KCS_ERROR_INIT;
 	struct kcs_restconfig cfg = { 0 };
+	struct kcs_exemptions exemptions = { 0 };
 	struct kcs_live_result live_res;
 	enum kcs_err live_rc = KCS_OK;
 	struct output outs[KCS_MAX_OUTPUTS];
@@ -380,6 +383,14 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	kcs_scan_set_meta(scan, opts.control, opts.cluster_name);
+	if (kcs_exemptions_load(opts.exemptions_file, time(NULL), &exemptions,
+				&in_err)) {
+		/* A file we cannot use is an input error, like an unreadable -f. */
+		in_rc = in_err.code;
+		goto out;
+	}
+	exemptions.allow_annotations = opts.allow_annotation_exemptions;
+	kcs_scan_set_exemptions(scan, &exemptions);
 	kcs_scan_set_excludes(scan, opts.exclude_ns, opts.n_exclude_ns);
 	src.exclude_ns = opts.exclude_ns;
 	src.n_exclude_ns = opts.n_exclude_ns;
@@ -467,6 +478,7 @@ out:
 	}
 	kcs_reader_free(reader);
 	kcs_scan_free(scan);
+	kcs_exemptions_release(&exemptions);
 	kcs_restconfig_release(&cfg);
 	if (opts.live)
 		curl_global_cleanup();

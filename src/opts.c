@@ -35,13 +35,17 @@ enum opt_id {
 	OPT_EXIT_ZERO,
 	OPT_EXCLUDE_NAMESPACE,
 	OPT_FIELD_SELECTOR,
-	OPT_SELECTOR = 'l',
+	OPT_EXEMPTIONS,
+	OPT_ALLOW_ANNOTATION_EXEMPTIONS,
+	OPT_SELECTOR = 'l', /* short options keep their letter; others are >= 256 */
 };
 
 /* Sorted by long name. */
 static const struct kcs_option table[] = {
 	{ "all-namespaces", 'A', NULL, OPT_ALL_NAMESPACES,
 	  "scan every namespace of the cluster" },
+	{ "allow-annotation-exemptions", 0, NULL, OPT_ALLOW_ANNOTATION_EXEMPTIONS,
+	  "honour kubecapscan.io/exempt-net-raw pod annotations (anyone who can edit a workload can write one)" },
 	{ "benchmark", 0, "NAME", OPT_BENCHMARK,
 	  "CIS Kubernetes Benchmark version whose control ID the reports use (cis-1.5 ... cis-1.8; default cis-1.8)" },
 	{ "chunk-size", 0, "N", OPT_CHUNK_SIZE,
@@ -54,6 +58,8 @@ static const struct kcs_option table[] = {
 	  "leave out namespaces whose name matches GLOB (shell pattern) and their pods; repeatable" },
 	{ "exec-plugins", 0, "allow|deny", OPT_EXEC_PLUGINS,
 	  "whether exec credential plugins named by the kubeconfig may run (default allow)" },
+	{ "exemptions", 0, "FILE", OPT_EXEMPTIONS,
+	  "YAML list of exemptions (namespace, pod, container, reason, expires); matching failing containers become EXEMPT" },
 	{ "exit-zero", 0, NULL, OPT_EXIT_ZERO,
 	  "exit 0 when the scan completes, even with findings (for jobs); errors still fail" },
 	{ "field-selector", 0, "SELECTOR", OPT_FIELD_SELECTOR,
@@ -382,6 +388,12 @@ enum kcs_err kcs_opts_parse(struct kcs_opts *opts, int argc, char **argv,
 			break;
 		case OPT_SELECTOR:
 			opts->label_selector = optarg;
+			break;
+		case OPT_EXEMPTIONS:
+			opts->exemptions_file = optarg;
+			break;
+		case OPT_ALLOW_ANNOTATION_EXEMPTIONS:
+			opts->allow_annotation_exemptions = 1;
 			break;
 		case OPT_FIELD_SELECTOR:
 			opts->field_selector = optarg;

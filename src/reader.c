@@ -40,7 +40,7 @@ enum slot {
 	S_ITEM_META, S_STATUS_CODE, S_STATUS_REASON, S_STATUS_MESSAGE,
 	S_STATUS_STATUS, S_CONTINUE, S_RV, S_REMAINING,
 	/* item metadata */
-	S_NAME, S_NAMESPACE, S_UID, S_LABELS,
+	S_NAME, S_NAMESPACE, S_UID, S_LABELS, S_ANNOTATIONS, S_A_EXEMPT,
 	S_L_ENFORCE, S_L_ENFORCE_V, S_L_AUDIT, S_L_AUDIT_V, S_L_WARN,
 	S_L_WARN_V,
 	/* pod level */
@@ -53,7 +53,7 @@ enum slot {
 /* Open JSON containers we track (skipped ones are only counted). */
 enum node {
 	N_DOC, N_DOC_META, N_ITEMS, N_ITEM, N_META, N_LABELS, N_SPEC, N_OS,
-	N_CLIST, N_CONTAINER, N_SC, N_CAPS, N_CAPLIST,
+	N_CLIST, N_CONTAINER, N_SC, N_CAPS, N_CAPLIST, N_ANNOT,
 };
 
 /* Keys per node: the schema of what we keep, on one screen. */
@@ -81,6 +81,7 @@ static const struct keyslot keys[] = {
 	K(N_DOC_META, "namespace", S_NAMESPACE),
 	K(N_DOC_META, "uid", S_UID),
 	K(N_DOC_META, "labels", S_LABELS),
+	K(N_DOC_META, "annotations", S_ANNOTATIONS),
 	K(N_ITEM, "kind", S_ITEM_KIND),
 	K(N_ITEM, "metadata", S_ITEM_META),
 	K(N_ITEM, "spec", S_SPEC),
@@ -88,6 +89,7 @@ static const struct keyslot keys[] = {
 	K(N_META, "namespace", S_NAMESPACE),
 	K(N_META, "uid", S_UID),
 	K(N_META, "labels", S_LABELS),
+	K(N_META, "annotations", S_ANNOTATIONS),
 	K(N_LABELS, "pod-security.kubernetes.io/enforce", S_L_ENFORCE),
 	K(N_LABELS, "pod-security.kubernetes.io/enforce-version", S_L_ENFORCE_V),
 	K(N_LABELS, "pod-security.kubernetes.io/audit", S_L_AUDIT),
@@ -106,6 +108,7 @@ static const struct keyslot keys[] = {
 	K(N_SC, "capabilities", S_CAPS),
 	K(N_CAPS, "add", S_ADD),
 	K(N_CAPS, "drop", S_DROP),
+	K(N_ANNOT, "kubecapscan.io/exempt-net-raw", S_A_EXEMPT),
 };
 #undef K
 
@@ -116,7 +119,7 @@ static const struct keyslot keys[] = {
 struct key_range {
 	unsigned char first, count;
 };
-#define N_NODES (N_CAPLIST + 1)
+#define N_NODES (N_ANNOT + 1) /* keep keys[] grouped in this order */
 
 /* One open container on the stack. */
 struct frame {
@@ -322,6 +325,11 @@ static int wrong_type(struct kcs_reader *r, enum slot s)
 	case S_NAME: case S_NAMESPACE: case S_UID: case S_LABELS:
 		r->item.meta_bad = 1;
 		return 1;
+	case S_ANNOTATIONS: case S_A_EXEMPT:
+		/* an exemption that cannot be read exempts nothing */
+		r->item.pod.exempt_annotation_too_long = 1;
+		r->item.pod.has_exempt_annotation = 1;
+		return 1;
 	case S_L_ENFORCE: case S_L_ENFORCE_V: case S_L_AUDIT:
 	case S_L_AUDIT_V: case S_L_WARN: case S_L_WARN_V:
 		r->item.labels_bad = 1;
@@ -507,6 +515,8 @@ static int cb_start_map(void *ctx)
 		return push(r, N_META, 0);
 	case S_LABELS:
 		return push(r, N_LABELS, 0);
+	case S_ANNOTATIONS:
+		return push(r, N_ANNOT, 0);
 	case S_SPEC:
 		return push(r, N_SPEC, 0);
 	case S_OS:
@@ -718,6 +728,15 @@ static int cb_string(void *ctx, const unsigned char *s, size_t len)
 	case S_OS_NAME:
 		pod->windows = len == 7 && memcmp(s, "windows", 7) == 0;
 		return 1;
+	case S_A_EXEMPT:
+		pod->has_exempt_annotation = 1;
+		pod->exempt_annotation_too_long = len > KCS_EXEMPT_ANNOTATION_MAX;
+		if (!pod->exempt_annotation_too_long) {
+			memcpy(pod->exempt_annotation, s, len);
+			pod->exempt_annotation[len] = '\0';
+			pod->exempt_annotation_len = len;
+		}
+		return 1;
 	case S_C_NAME:
 		return set_name(r, &cur_container(r)->name, s, len,
 				"container name");
@@ -774,7 +793,10 @@ static int cb_null(void *ctx)
 	case S_ITEMS:
 		r->info.is_list = 1;
 		return 1;
-	case S_NAME: case S_NAMESPACE: case S_UID:
+	case S_NAME: case S_NAMESPACE: case S_UID: case S_ANNOTATIONS:
+		return 1;
+	case S_A_EXEMPT:
+		r->item.pod.has_exempt_annotation = 0;
 		return 1;
 	case S_OS: case S_OS_NAME:
 		r->item.pod.windows = 0;

@@ -162,6 +162,22 @@ static enum kcs_err json_pod(struct kcs_report *rep, const struct kcs_pod *pod,
 		str(g, "flags");
 		flags_array(g, c->flags, kcs_flag_name, KCS_F_COUNT);
 		kv(g, "message", kcs_reason_text(c->reason));
+		str(g, "exemption");
+		if (c->exempt_source == KCS_EXEMPT_NONE) {
+			yajl_gen_null(g);
+		} else {
+			yajl_gen_map_open(g);
+			kv(g, "source", c->exempt_source == KCS_EXEMPT_FILE
+						? "file" : "annotation");
+			kv(g, "reason", c->exempt_reason);
+			kv(g, "expires", c->exempt_expires[0] ? c->exempt_expires : NULL);
+			str(g, "line");
+			if (c->exempt_line)
+				yajl_gen_integer(g, (long long)c->exempt_line);
+			else
+				yajl_gen_null(g);
+			yajl_gen_map_close(g);
+		}
 		yajl_gen_map_close(g);
 	}
 	yajl_gen_array_close(g);
@@ -237,10 +253,49 @@ static void json_count(yajl_gen g, const char *key, const struct kcs_count *c,
 	kint(g, "total", c->total);
 	kint(g, "pass", c->pass);
 	kint(g, "fail", c->fail);
-	if (namespaces)
+	if (namespaces) {
 		kint(g, "unknown", c->unknown);
-	else
+	} else {
 		kint(g, "notApplicable", c->not_applicable);
+		kint(g, "exempt", c->exempt);
+	}
+	yajl_gen_map_close(g);
+}
+
+/* The exemption audit: what each entry did, and the annotations seen. */
+static void json_exemptions(yajl_gen g, const struct kcs_exemptions *ex)
+{
+	size_t i;
+
+	str(g, "exemptions");
+	yajl_gen_map_open(g);
+	kv(g, "file", ex ? ex->path : NULL);
+	str(g, "allowAnnotations");
+	yajl_gen_bool(g, ex && ex->allow_annotations);
+	str(g, "entries");
+	yajl_gen_array_open(g);
+	for (i = 0; ex && i < ex->n; i++) {
+		const struct kcs_exemption *e = &ex->entries[i];
+
+		yajl_gen_map_open(g);
+		kint(g, "line", e->line);
+		kv(g, "namespace", e->ns_glob);
+		kv(g, "pod", e->pod_glob);
+		kv(g, "container", e->container_glob);
+		kv(g, "reason", e->reason);
+		kv(g, "expires", e->expires[0] ? e->expires : NULL);
+		kv(g, "status", e->expired ? "expired" : e->matches ? "active" : "unused");
+		kint(g, "matches", e->matches);
+		yajl_gen_map_close(g);
+	}
+	yajl_gen_array_close(g);
+	str(g, "annotations");
+	yajl_gen_map_open(g);
+	kint(g, "applied", ex ? ex->annotated_applied : 0);
+	kint(g, "ignored", ex ? ex->annotated_ignored : 0);
+	kint(g, "expired", ex ? ex->annotated_expired : 0);
+	kint(g, "invalid", ex ? ex->annotated_invalid : 0);
+	yajl_gen_map_close(g);
 	yajl_gen_map_close(g);
 }
 
@@ -311,6 +366,7 @@ static enum kcs_err json_end(struct kcs_report *rep,
 	json_count(g, "containers", &res->containers, 0);
 	yajl_gen_map_close(g);
 	json_source(g, res->source, res->meta->cluster_name);
+	json_exemptions(g, res->exemptions);
 	str(g, "complete");
 	yajl_gen_bool(g, res->complete);
 	str(g, "errors");

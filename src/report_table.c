@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "kcs/alloc.h"
+#include "kcs/exempt.h"
 #include "kcs/report.h"
 #include "kcs/banned.h"
 
@@ -111,7 +112,8 @@ static void row_header(struct table_report *t)
 
 static void row(struct table_report *t, const struct kcs_pod *pod,
 		const char *ctr, size_t ctr_len, const char *type,
-		const char *reason, const char *text, unsigned flags)
+		const char *reason, const char *text, unsigned flags,
+		const struct kcs_container *exempt)
 {
 	FILE *f = t->out;
 
@@ -121,9 +123,19 @@ static void row(struct table_report *t, const struct kcs_pod *pod,
 	cell(f, pod->name.s, pod->name.len, W_POD);
 	cell(f, ctr, ctr_len, W_CTR);
 	cellz(f, type, W_TYPE);
-	cellz(f, "FAIL", W_VERDICT);
+	cellz(f, exempt ? "EXEMPT" : "FAIL", W_VERDICT);
 	fprintf(f, "%s: %s", reason, text);
 	print_flags(f, flags, kcs_flag_name, KCS_F_COUNT);
+	if (exempt) {
+		if (exempt->exempt_source == KCS_EXEMPT_FILE)
+			fprintf(f, "; exempted by the exemptions file, line %lu: ",
+				exempt->exempt_line);
+		else
+			fputs("; exempted by its pod's annotation: ", f);
+		put_safe(f, exempt->exempt_reason, strlen(exempt->exempt_reason));
+		if (exempt->exempt_expires[0])
+			fprintf(f, " (until %s)", exempt->exempt_expires);
+	}
 	fputc('\n', f);
 }
 
@@ -135,15 +147,15 @@ static enum kcs_err table_pod(struct kcs_report *rep, const struct kcs_pod *pod,
 
 	if (pod->reason != KCS_PR_NONE)
 		row(t, pod, "-", 1, "pod", kcs_pod_reason_name(pod->reason),
-		    kcs_pod_reason_text(pod->reason), 0);
+		    kcs_pod_reason_text(pod->reason), 0, NULL);
 	for (i = 0; i < pod->n; i++) {
 		const struct kcs_container *c = &pod->containers[i];
 
-		if (c->verdict != KCS_VERDICT_FAIL)
+		if (c->verdict != KCS_VERDICT_FAIL && c->verdict != KCS_VERDICT_EXEMPT)
 			continue;
 		row(t, pod, c->name.s, c->name.len, kcs_ctype_name(c->type),
 		    kcs_reason_name(c->reason), kcs_reason_text(c->reason),
-		    c->flags);
+		    c->flags, c->verdict == KCS_VERDICT_EXEMPT ? c : NULL);
 	}
 	(void)err; /* write errors are sticky in the FILE: checked at the end */
 	return KCS_OK;
@@ -187,6 +199,57 @@ static void print_namespaces(struct table_report *t,
 		fputs("(none)\n", f);
 }
 
+/* The exemption audit: entries that expired or matched nothing. */
+static void print_exemptions(FILE *f, const struct kcs_exemptions *ex)
+{
+	size_t i, active = 0, expired = 0, unused = 0;
+
+	if (!ex || (!ex->n && !ex->annotated_applied && !ex->annotated_ignored &&
+		    !ex->annotated_expired && !ex->annotated_invalid))
+		return;
+	for (i = 0; i < ex->n; i++) {
+		const struct kcs_exemption *e = &ex->entries[i];
+
+		if (e->expired)
+			expired++;
+		else if (e->matches)
+			active++;
+		else
+			unused++;
+	}
+	if (ex->n)
+		fprintf(f, "exemptions  %zu active, %zu expired, %zu unused\n",
+			active, expired, unused);
+	for (i = 0; i < ex->n; i++) {
+		const struct kcs_exemption *e = &ex->entries[i];
+
+		if (!e->expired && e->matches)
+			continue;
+		fprintf(f, "exemption   line %lu (", e->line);
+		put_safe(f, e->ns_glob, strlen(e->ns_glob));
+		fputc('/', f);
+		put_safe(f, e->pod_glob, strlen(e->pod_glob));
+		if (e->expired)
+			fprintf(f, ") expired on %s and no longer applies\n", e->expires);
+		else
+			fputs(") matched nothing\n", f);
+	}
+	if (ex->annotated_applied)
+		fprintf(f, "exemptions  %llu container%s exempted by pod annotations\n",
+			ex->annotated_applied, ex->annotated_applied == 1 ? "" : "s");
+	if (ex->annotated_ignored)
+		fprintf(f, "exemptions  %llu pod%s carry a %s annotation, ignored "
+			"without --allow-annotation-exemptions\n",
+			ex->annotated_ignored, ex->annotated_ignored == 1 ? "" : "s",
+			KCS_EXEMPT_ANNOTATION_KEY);
+	if (ex->annotated_expired)
+		fprintf(f, "exemptions  %llu annotation exemption%s expired\n",
+			ex->annotated_expired, ex->annotated_expired == 1 ? "" : "s");
+	if (ex->annotated_invalid)
+		fprintf(f, "exemptions  %llu annotation exemption%s malformed and ignored\n",
+			ex->annotated_invalid, ex->annotated_invalid == 1 ? "" : "s");
+}
+
 static enum kcs_err table_end(struct kcs_report *rep,
 			      const struct kcs_scan_result *res,
 			      struct kcs_error *err)
@@ -210,10 +273,16 @@ static enum kcs_err table_end(struct kcs_report *rep,
 	fputc('\n', f);
 	fprintf(f, "namespaces  %llu total, %llu pass, %llu fail, %llu unknown\n",
 		n->total, n->pass, n->fail, n->unknown);
-	fprintf(f, "pods        %llu total, %llu pass, %llu fail, %llu not applicable\n",
+	fprintf(f, "pods        %llu total, %llu pass, %llu fail, %llu not applicable",
 		p->total, p->pass, p->fail, p->not_applicable);
-	fprintf(f, "containers  %llu total, %llu pass, %llu fail, %llu not applicable\n",
+	if (p->exempt)
+		fprintf(f, ", %llu exempt", p->exempt);
+	fprintf(f, "\ncontainers  %llu total, %llu pass, %llu fail, %llu not applicable",
 		c->total, c->pass, c->fail, c->not_applicable);
+	if (c->exempt)
+		fprintf(f, ", %llu exempt", c->exempt);
+	fputc('\n', f);
+	print_exemptions(f, res->exemptions);
 	for (i = 0; i < res->n_warnings; i++)
 		fprintf(f, "warning: %s\n", res->warnings[i]);
 	if (!res->complete) {

@@ -50,6 +50,7 @@ struct kcs_scan {
 	time_t started, finished;
 	struct kcs_scan_meta meta;
 
+	struct kcs_exemptions *exemptions; /* borrowed, or NULL */
 	const char *const *excludes; /* --exclude-namespace globs */
 	size_t n_excludes;
 	unsigned long long excluded_pods;
@@ -228,7 +229,7 @@ static void count(struct kcs_count *c, enum kcs_verdict v)
 	case KCS_VERDICT_FAIL: c->fail++; break;
 	case KCS_VERDICT_NOT_APPLICABLE: c->not_applicable++; break;
 	case KCS_VERDICT_UNKNOWN: c->unknown++; break;
-	case KCS_VERDICT_EXEMPT: break;
+	case KCS_VERDICT_EXEMPT: c->exempt++; break;
 	}
 }
 
@@ -243,7 +244,10 @@ struct spool_pod {
 
 struct spool_ctr {
 	unsigned char type, verdict, reason, flags;
-	unsigned short name_len;
+	unsigned short name_len, exempt_reason_len;
+	unsigned char exempt_source;
+	char exempt_expires[11];
+	unsigned long exempt_line;
 };
 
 static enum kcs_err spool_write(struct kcs_scan *s, const struct kcs_pod *pod,
@@ -275,10 +279,16 @@ static enum kcs_err spool_write(struct kcs_scan *s, const struct kcs_pod *pod,
 			.reason = (unsigned char)c->reason,
 			.flags = (unsigned char)c->flags,
 			.name_len = (unsigned short)c->name.len,
+			.exempt_source = (unsigned char)c->exempt_source,
+			.exempt_line = c->exempt_line,
 		};
+		size_t rl = c->exempt_source ? strlen(c->exempt_reason) : 0;
 
+		ch.exempt_reason_len = (unsigned short)rl;
+		memcpy(ch.exempt_expires, c->exempt_expires, sizeof(ch.exempt_expires));
 		bad = fwrite(&ch, sizeof(ch), 1, s->spool) != 1 ||
-		      fwrite(c->name.s, 1, c->name.len, s->spool) != c->name.len;
+		      fwrite(c->name.s, 1, c->name.len, s->spool) != c->name.len ||
+		      fwrite(c->exempt_reason, 1, rl, s->spool) != rl;
 	}
 	if (bad)
 		return kcs_error_set(err, KCS_ERR_IO,
@@ -333,7 +343,8 @@ static enum kcs_err spool_read(struct kcs_scan *s, struct kcs_pod *pod,
 		struct kcs_container *c;
 
 		if (!read_exact(s->spool, &ch, sizeof(ch)) ||
-		    ch.name_len > KCS_NAME_MAX)
+		    ch.name_len > KCS_NAME_MAX ||
+		    ch.exempt_reason_len > KCS_EXEMPT_REASON_MAX)
 			goto bad;
 		c = kcs_pod_add_container(pod, (enum kcs_ctype)ch.type, err);
 		if (!c)
@@ -345,6 +356,13 @@ static enum kcs_err spool_read(struct kcs_scan *s, struct kcs_pod *pod,
 		c->verdict = (enum kcs_verdict)ch.verdict;
 		c->reason = (enum kcs_reason)ch.reason;
 		c->flags = ch.flags;
+		c->exempt_source = (enum kcs_exempt_source)ch.exempt_source;
+		c->exempt_line = ch.exempt_line;
+		memcpy(c->exempt_expires, ch.exempt_expires, sizeof(ch.exempt_expires));
+		c->exempt_expires[10] = '\0';
+		if (!read_exact(s->spool, c->exempt_reason, ch.exempt_reason_len))
+			goto bad;
+		c->exempt_reason[ch.exempt_reason_len] = '\0';
 	}
 	return KCS_OK;
 bad:
@@ -423,6 +441,11 @@ void kcs_scan_set_excludes(struct kcs_scan *s, const char *const *globs,
 	s->n_excludes = n;
 }
 
+void kcs_scan_set_exemptions(struct kcs_scan *s, struct kcs_exemptions *ex)
+{
+	s->exemptions = ex;
+}
+
 unsigned long long kcs_scan_excluded_pods(const struct kcs_scan *s)
 {
 	return s->excluded_pods;
@@ -453,6 +476,8 @@ enum kcs_err kcs_scan_pod(struct kcs_pod *pod, void *user,
 		s->excluded_pods++;
 		return KCS_OK;
 	}
+	if (s->exemptions)
+		kcs_exemptions_apply(s->exemptions, pod, s->started);
 	e = ns_get(s, &pod->ns, err);
 	if (!e)
 		return err ? err->code : KCS_ERR_NOMEM;
@@ -633,6 +658,7 @@ enum kcs_err kcs_scan_finish(struct kcs_scan *s, const struct kcs_source *src,
 	res.n_warnings = s->n_warnings;
 	res.started = s->started;
 	res.finished = s->finished;
+	res.exemptions = s->exemptions;
 	for (i = 0; i < s->n_reports; i++) {
 		rc = s->reports[i]->ops->end(s->reports[i], &res, err);
 		if (rc && !first)

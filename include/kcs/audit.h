@@ -98,6 +98,17 @@ enum kcs_pod_reason {
 	KCS_PR_NO_CONTAINERS, /* a Linux pod listing no container at all */
 };
 
+/* Where a container's exemption came from. */
+enum kcs_exempt_source {
+	KCS_EXEMPT_NONE,
+	KCS_EXEMPT_FILE,       /* --exemptions FILE */
+	KCS_EXEMPT_ANNOTATION, /* the pod's kubecapscan.io/exempt-net-raw */
+};
+/* Longest exemption reason kept (longer ones are cut, marked "..."). */
+#define KCS_EXEMPT_REASON_MAX 256
+/* Longest exemption annotation read; a longer one is invalid. */
+#define KCS_EXEMPT_ANNOTATION_MAX 1024
+
 /* One container as far as the rules care, plus its result. */
 struct kcs_container {
 	enum kcs_ctype type;
@@ -112,6 +123,11 @@ struct kcs_container {
 	enum kcs_verdict verdict;
 	enum kcs_reason reason;
 	unsigned flags;             /* KCS_F_* */
+	/* Exemption (verdict EXEMPT; reason keeps the FAIL reason). */
+	enum kcs_exempt_source exempt_source;
+	char exempt_reason[KCS_EXEMPT_REASON_MAX + 1];
+	char exempt_expires[11];    /* "YYYY-MM-DD" or "" */
+	unsigned long exempt_line;  /* line in the exemptions file, or 0 */
 };
 
 /*
@@ -126,6 +142,11 @@ struct kcs_pod {
 	unsigned char windows;       /* spec.os.name is exactly "windows" */
 	unsigned char host_network;  /* spec.hostNetwork is true */
 	unsigned char malformed;     /* a pod-level field had the wrong type */
+	/* kubecapscan.io/exempt-net-raw, raw (see exempt.h) */
+	unsigned char has_exempt_annotation;
+	unsigned char exempt_annotation_too_long;
+	size_t exempt_annotation_len;
+	char exempt_annotation[KCS_EXEMPT_ANNOTATION_MAX + 1];
 	size_t n;                    /* containers in use */
 	size_t cap;                  /* containers allocated */
 	struct kcs_container *containers;
@@ -152,6 +173,8 @@ struct kcs_container *kcs_pod_add_container(struct kcs_pod *pod,
 void kcs_audit_container(const struct kcs_pod *pod, struct kcs_container *c);
 /* Apply the rules to every container, then decide the pod verdict. */
 void kcs_audit_pod(struct kcs_pod *pod);
+/* Decide the pod verdict from its containers' (after exemptions). */
+void kcs_audit_pod_verdict(struct kcs_pod *pod);
 
 /* Stable names for reports ("PASS", "DROP_ALL", "initContainer", ...). */
 const char *kcs_verdict_name(enum kcs_verdict v);

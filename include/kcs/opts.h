@@ -64,6 +64,8 @@ struct kcs_opts {
 	int exit_zero;                    /* --exit-zero: findings exit 0 */
 	const char *exclude_ns[KCS_MAX_EXCLUDES]; /* --exclude-namespace globs */
 	size_t n_exclude_ns;
+	const char *exemptions_file;      /* --exemptions FILE, or NULL */
+	int allow_annotation_exemptions;  /* --allow-annotation-exemptions */
 	const char *label_selector;       /* -l/--selector, live scans only */
 	const char *field_selector;       /* --field-selector, live scans only */
 	struct kcs_psa_default psa_default; /* --psa-default-enforce */

@@ -16,12 +16,13 @@
 #include "kcs/compat.h"
 #include "kcs/control.h"
 #include "kcs/err.h"
+#include "kcs/exempt.h"
 #include "kcs/psa.h"
 #include "kcs/reader.h"
 
 /* Pass/fail counts of one kind of object. */
 struct kcs_count {
-	unsigned long long total, pass, fail, not_applicable, unknown;
+	unsigned long long total, pass, fail, not_applicable, unknown, exempt;
 };
 
 /* One namespace: what the input said about it and how its pods fared. */
@@ -89,6 +90,7 @@ struct kcs_scan_result {
 	char *const *warnings;
 	size_t n_warnings;
 	time_t started, finished;
+	const struct kcs_exemptions *exemptions; /* NULL: none in use */
 };
 
 /*
@@ -184,6 +186,11 @@ void kcs_scan_set_meta(struct kcs_scan *s, const struct kcs_control *control,
  */
 void kcs_scan_set_excludes(struct kcs_scan *s, const char *const *globs,
 			   size_t n);
+/*
+ * Apply these exemptions to every pod (borrowed; NULL for none). Call
+ * before any input.
+ */
+void kcs_scan_set_exemptions(struct kcs_scan *s, struct kcs_exemptions *ex);
 /* Pods left out so far because their namespace is excluded. */
 unsigned long long kcs_scan_excluded_pods(const struct kcs_scan *s);
 /* Override the start time (tests and callers that began earlier). */

@@ -37,8 +37,9 @@ _kubecapscan_kubectl()
 _kubecapscan()
 {
 	local cur prev opt words i
-	local long="--all-namespaces --benchmark --chunk-size --cluster-name
-		--context --exclude-namespace --exec-plugins --exit-zero
+	local long="--all-namespaces --allow-annotation-exemptions --benchmark
+		--chunk-size --cluster-name --context --exclude-namespace
+		--exec-plugins --exemptions --exit-zero
 		--field-selector --filename --help --kubeconfig --namespace --output
 		--output-file --psa-default-enforce --request-timeout --selector
 		--verbose --version"
@@ -89,7 +90,7 @@ _kubecapscan()
 		mapfile -t COMPREPLY < <(compgen -W "privileged baseline restricted" -- "$cur")
 		return 0
 		;;
-	-f | --filename | --kubeconfig | --output-file)
+	-f | --filename | --kubeconfig | --output-file | --exemptions)
 		_kubecapscan_files=1
 		compopt -o filenames 2>/dev/null
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")

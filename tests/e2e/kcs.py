@@ -56,7 +56,13 @@ def verdicts(report):
     nss = [(n["name"], n["verdict"], n["reason"], sorted(n["flags"]),
             n["pods"]["total"], n["pods"]["fail"])
            for n in report.get("namespaces", [])]
-    return pods, nss, report.get("summary")
+    summary = report.get("summary")
+    if summary:
+        # the hand-derived oracles predate EXEMPT: an exempt count of 0 is
+        # what they mean, and any other value must show up as a difference
+        summary = {k: {c: n for c, n in v.items() if not (c == "exempt" and n == 0)}
+                   for k, v in summary.items()}
+    return pods, nss, summary
 
 
 def load(text):

@@ -4,6 +4,7 @@ import os
 import stat
 import subprocess
 import tempfile
+import textwrap
 import unittest
 
 import kcs
@@ -289,6 +290,134 @@ class Filters(unittest.TestCase):
             rc, out, err = kcs.run(["-f", DEMO[1]] + opt)
             self.assertEqual(rc, 2, err)
             self.assertIn("live scans", err)
+
+
+def _pod(ns, name, caps=None, annotation=None, containers=("app",)):
+    meta = {"name": name, "namespace": ns}
+    if annotation is not None:
+        meta["annotations"] = {"kubecapscan.io/exempt-net-raw": annotation}
+    ctrs = []
+    for c in containers:
+        ctr = {"name": c}
+        if caps is not None:
+            ctr["securityContext"] = {"capabilities": caps}
+        ctrs.append(ctr)
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": meta,
+            "spec": {"containers": ctrs}}
+
+
+def _ns(name):
+    return {"apiVersion": "v1", "kind": "Namespace", "metadata": {
+        "name": name, "labels": {"pod-security.kubernetes.io/enforce": "restricted"}}}
+
+
+class Exemptions(unittest.TestCase):
+    def scan(self, items, *args):
+        doc = json.dumps({"apiVersion": "v1", "kind": "List", "items": items})
+        rc, out, err = kcs.run(["-f", "-", "-o", "json"] + list(args),
+                               stdin=doc.encode())
+        if out:
+            kcs.check_report(out)
+        return rc, (kcs.load(out) if out else None), err
+
+    def write(self, d, text):
+        p = os.path.join(d, "exemptions.yaml")
+        with open(p, "w") as f:
+            f.write(text)
+        return p
+
+    def test_file_exemption_applies_expires_and_is_audited(self):
+        items = [_ns("mon"), _pod("mon", "probe-1", {"add": ["NET_RAW"]},
+                                  containers=("probe", "sidecar")),
+                 _ns("app"), _pod("app", "web", {"drop": ["ALL"]})]
+        with tempfile.TemporaryDirectory() as d:
+            ex = self.write(d, textwrap.dedent("""\
+                - namespace: mon
+                  pod: probe-*
+                  container: probe
+                  reason: ICMP probes (SEC-1)
+                  expires: 2999-12-31
+                - namespace: app
+                  pod: "*"
+                  reason: expired long ago
+                  expires: 2001-02-03
+                - namespace: nowhere
+                  pod: "*"
+                  reason: matches nothing
+                """))
+            rc, rep, err = self.scan(items, "--exemptions", ex)
+            self.assertEqual(rc, 1, err)  # the sidecar still FAILs
+            pod = rep["pods"][0]
+            self.assertEqual(pod["verdict"], "FAIL")
+            probe, sidecar = pod["containers"]
+            self.assertEqual((probe["verdict"], probe["reason"]), ("EXEMPT", "ADD_NET_RAW"))
+            self.assertEqual(probe["exemption"], {"source": "file",
+                                                  "reason": "ICMP probes (SEC-1)",
+                                                  "expires": "2999-12-31", "line": 1})
+            self.assertEqual(sidecar["verdict"], "FAIL")
+            self.assertIsNone(sidecar["exemption"])
+            status = [(e["line"], e["status"], e["matches"])
+                      for e in rep["exemptions"]["entries"]]
+            self.assertEqual(status, [(1, "active", 1), (6, "expired", 0),
+                                      (10, "unused", 0)])
+            self.assertEqual(rep["summary"]["containers"]["exempt"], 1)
+            # the same with every container exempted: nothing FAILs, exit 0
+            ex2 = self.write(d, "- {namespace: mon, pod: probe-1, reason: all of it}\n")
+            rc, rep, err = self.scan(items, "--exemptions", ex2)
+            self.assertEqual(rc, 0, err)
+            self.assertEqual(rep["pods"][0]["verdict"], "EXEMPT")
+            self.assertEqual(rep["summary"]["pods"]["exempt"], 1)
+
+    def test_annotations_only_when_allowed(self):
+        items = [_ns("mon"),
+                 _pod("mon", "a", {"add": ["NET_RAW"]}, "pinger; containers=app"),
+                 _pod("mon", "b", None, "old;expires=2001-01-01"),
+                 _pod("mon", "c", None, "   "),
+                 _pod("mon", "d", None, "no scope; color=blue")]
+        rc, rep, err = self.scan(items)
+        self.assertEqual(rc, 1)
+        self.assertEqual(rep["exemptions"]["annotations"]["ignored"], 4)
+        self.assertFalse([p for p in rep["pods"] if p["verdict"] == "EXEMPT"])
+        rc, rep, err = self.scan(items, "--allow-annotation-exemptions")
+        verdicts = {p["name"]: p["verdict"] for p in rep["pods"]}
+        self.assertEqual(verdicts, {"a": "EXEMPT", "b": "FAIL", "c": "FAIL", "d": "FAIL"})
+        self.assertEqual(rep["pods"][0]["containers"][0]["exemption"],
+                         {"source": "annotation", "reason": "pinger",
+                          "expires": None, "line": None})
+        a = rep["exemptions"]["annotations"]
+        self.assertEqual((a["applied"], a["expired"], a["invalid"]), (1, 1, 2))
+
+    def test_table_shows_exemptions(self):
+        items = [_ns("mon"), _pod("mon", "p", {"add": ["NET_RAW"]})]
+        with tempfile.TemporaryDirectory() as d:
+            ex = self.write(d, "- {namespace: mon, pod: p, reason: needed, expires: 2999-01-01}\n"
+                               "- {namespace: x, pod: y, reason: stale}\n")
+            doc = json.dumps({"apiVersion": "v1", "kind": "List", "items": items})
+            rc, out, err = kcs.run(["-f", "-", "--exemptions", ex], stdin=doc.encode())
+            self.assertEqual(rc, 0, err)
+            self.assertIn("EXEMPT  ADD_NET_RAW", out)
+            self.assertIn("exempted by the exemptions file, line 1: needed (until 2999-01-01)", out)
+            self.assertIn("exemption   line 2 (x/y) matched nothing", out)
+
+    def test_bad_exemption_files(self):
+        cases = [("- namespace: a\n  pod: b\n", "line 1: entry 1: needs a reason"),
+                 ("- {namespace: a, pod: b, reason: r, expire: 2030-01-01}\n",
+                  "unknown field"),
+                 ("- {namespace: a, pod: b, reason: r, expires: 2030-02-30}\n",
+                  "expires is not a date"),
+                 ("namespace: a\n", "must be a YAML sequence"),
+                 ("- [unclosed\n", "invalid YAML")]
+        with tempfile.TemporaryDirectory() as d:
+            for text, needle in cases:
+                with self.subTest(text=text):
+                    ex = self.write(d, text)
+                    rc, out, err = kcs.run(["-f", DEMO[1], "--exemptions", ex])
+                    self.assertEqual(rc, 2, err)
+                    self.assertIn(ex, err)
+                    self.assertIn(needle, err)
+            rc, out, err = kcs.run(["-f", DEMO[1], "--exemptions", "/nonexistent.yaml"])
+            self.assertEqual(rc, 2)
+            self.assertIn("/nonexistent.yaml", err)
 
 
 def _umask():

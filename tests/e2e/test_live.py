@@ -365,6 +365,22 @@ class Live(unittest.TestCase):
                         == "ingress-nginx" and p.get("status", {}).get("phase") == "Running"}
             self.assertEqual({(p["namespace"], p["name"]) for p in rep["pods"]}, want)
 
+    def test_exemptions_survive_the_listing_spool(self):
+        with Server("--fault", "path=^/api/v1/pods$,page=2,status=410") as srv:
+            ex = srv.write("ex.yaml", "- {namespace: monitoring, pod: blackbox-exporter-*, "
+                                      "reason: ICMP probes, expires: 2999-01-01}\n")
+            rc, out, err = scan(srv.env(srv.file("kubeconfig")), "-A",
+                                "--chunk-size", "10", "--exemptions", ex)
+            self.assertEqual(rc, 1, err)
+            kcs.check_report(out)
+            rep = kcs.load(out)
+            exempt = [(p["name"], c["name"], c["exemption"]["reason"])
+                      for p in rep["pods"] for c in p["containers"]
+                      if c["verdict"] == "EXEMPT"]
+            self.assertEqual(len(exempt), 1)
+            self.assertEqual(exempt[0][2], "ICMP probes")
+            self.assertEqual(rep["exemptions"]["entries"][0]["matches"], 1)
+
     def test_gzip_is_asked_for(self):
         with Server() as srv:
             rc, out, err = scan(srv.env(srv.file("kubeconfig")), "-A",

@@ -287,14 +287,19 @@ def consistency_errors(doc):
                 "WINDOWS_POD is a pod-wide condition: either every container of the "
                 "pod has it or none does")
 
-        if pod["verdict"] == "EXEMPT":
-            continue  # reserved for a later version; no derivation rule yet
+        for j, c in enumerate(pod["containers"]):
+            if (c["verdict"] == "EXEMPT") != (c.get("exemption") is not None):
+                err(p + ["containers", j, "exemption"],
+                    "an exemption goes with verdict EXEMPT, and only with it")
         if pod["reason"] is not None:
             expected = "FAIL"
             why = "pod reason is %s" % pod["reason"]
         elif "FAIL" in cverdicts:
             expected = "FAIL"
             why = "container %d is FAIL" % cverdicts.index("FAIL")
+        elif "EXEMPT" in cverdicts:
+            expected = "EXEMPT"
+            why = "container %d is EXEMPT and none FAILs" % cverdicts.index("EXEMPT")
         elif all(v == "NOT_APPLICABLE" for v in cverdicts):
             # rules.md: "NOT_APPLICABLE if all containers are NOT_APPLICABLE"
             # and "A Windows pod with no containers is NOT_APPLICABLE" (a
@@ -495,7 +500,8 @@ def load_validator(schema_path):
 
 def _container(name, ctype, verdict, reason, flags=(), message=None):
     return {"name": name, "type": ctype, "verdict": verdict, "reason": reason,
-            "flags": list(flags), "message": message or ("%s: %s" % (verdict, reason))}
+            "flags": list(flags), "message": message or ("%s: %s" % (verdict, reason)),
+            "exemption": None}
 
 
 def _ns(name, verdict, reason, flags, enforce, effective, total, fail, uid="uid-" + "x"):
@@ -550,8 +556,13 @@ def base_report():
         "pods": pods,
         "namespaces": namespaces,
         "summary": {"namespaces": {"total": 3, "pass": 1, "fail": 1, "unknown": 1},
-                    "pods": {"total": 4, "pass": 1, "fail": 2, "notApplicable": 1},
-                    "containers": {"total": 5, "pass": 3, "fail": 1, "notApplicable": 1}},
+                    "pods": {"total": 4, "pass": 1, "fail": 2, "notApplicable": 1,
+                             "exempt": 0},
+                    "containers": {"total": 5, "pass": 3, "fail": 1, "notApplicable": 1,
+                                   "exempt": 0}},
+        "exemptions": {"file": None, "allowAnnotations": False, "entries": [],
+                       "annotations": {"applied": 0, "ignored": 0, "expired": 0,
+                                       "invalid": 0}},
         "complete": True,
         "errors": [],
         "warnings": [],
@@ -579,10 +590,14 @@ def _win_empty(r):
 
 
 def _exempt(r):
-    r["pods"][2]["verdict"] = "EXEMPT"
-    r["pods"][2]["containers"][0]["verdict"] = "EXEMPT"
-    r["summary"]["pods"].update(notApplicable=0, exempt=1)
-    r["summary"]["containers"].update(notApplicable=0, exempt=1)
+    c = r["pods"][1]["containers"][0]  # the FAIL container of the debug pod
+    c["verdict"] = "EXEMPT"
+    c["exemption"] = {"source": "file", "reason": "sniffer for SEC-1",
+                      "expires": "2099-01-01", "line": 3}
+    r["pods"][1]["verdict"] = "EXEMPT"
+    r["namespaces"][0]["pods"]["fail"] = 0
+    r["summary"]["pods"].update(fail=1, exempt=1)
+    r["summary"]["containers"].update(fail=0, exempt=1)
 
 
 def _set(path, value):
@@ -709,7 +724,7 @@ INVALID_CASES = [
     ("summary namespaces.unknown off", _set(["summary", "namespaces", "unknown"], 0),
      "$.summary.namespaces.unknown"),
     ("EXEMPT without exempt count", _all(_exempt, _delete(["summary", "pods", "exempt"])),
-     "$.summary.pods: has no 'exempt' count"),
+     "$.summary.pods: schema: 'exempt' is a required property"),
     ("pod PASS with a FAIL container", _all(
         _set(["pods", 1, "verdict"], "PASS"),
         _set(["namespaces", 0, "pods", "fail"], 0),
