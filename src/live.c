@@ -431,7 +431,8 @@ static enum kcs_err list_all(struct kcs_http *h, struct kcs_scan *scan,
 			continue;
 		}
 		if (rc) {
-			if (err && err->offset >= 0 && err->code == KCS_ERR_PARSE) {
+			if (err && (err->code == KCS_ERR_PARSE ||
+				    err->code == KCS_ERR_LIMIT)) {
 				size_t used = strlen(err->msg);
 
 				snprintf(err->msg + used, sizeof(err->msg) - used,

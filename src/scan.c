@@ -253,19 +253,20 @@ struct spool_ctr {
 static enum kcs_err spool_write(struct kcs_scan *s, const struct kcs_pod *pod,
 				struct kcs_error *err)
 {
-	struct spool_pod h = {
-		.ns_len = (unsigned short)pod->ns.len,
-		.name_len = (unsigned short)pod->name.len,
-		.uid_len = pod->has_uid ? (unsigned short)pod->uid.len : 0xffff,
-		.verdict = (unsigned char)pod->verdict,
-		.reason = (unsigned char)pod->reason,
-		.host_network = pod->host_network,
-		.windows = pod->windows,
-		.n = (unsigned int)pod->n,
-	};
+	struct spool_pod h;
 	size_t i;
 	int bad;
 
+	/* Zeroed whole: padding bytes are written to the spool too. */
+	memset(&h, 0, sizeof(h));
+	h.ns_len = (unsigned short)pod->ns.len;
+	h.name_len = (unsigned short)pod->name.len;
+	h.uid_len = pod->has_uid ? (unsigned short)pod->uid.len : 0xffff;
+	h.verdict = (unsigned char)pod->verdict;
+	h.reason = (unsigned char)pod->reason;
+	h.host_network = pod->host_network;
+	h.windows = pod->windows;
+	h.n = (unsigned int)pod->n;
 	bad = fwrite(&h, sizeof(h), 1, s->spool) != 1 ||
 	      fwrite(pod->ns.s, 1, pod->ns.len, s->spool) != pod->ns.len ||
 	      fwrite(pod->name.s, 1, pod->name.len, s->spool) != pod->name.len ||
@@ -273,17 +274,17 @@ static enum kcs_err spool_write(struct kcs_scan *s, const struct kcs_pod *pod,
 	       fwrite(pod->uid.s, 1, pod->uid.len, s->spool) != pod->uid.len);
 	for (i = 0; !bad && i < pod->n; i++) {
 		const struct kcs_container *c = &pod->containers[i];
-		struct spool_ctr ch = {
-			.type = (unsigned char)c->type,
-			.verdict = (unsigned char)c->verdict,
-			.reason = (unsigned char)c->reason,
-			.flags = (unsigned char)c->flags,
-			.name_len = (unsigned short)c->name.len,
-			.exempt_source = (unsigned char)c->exempt_source,
-			.exempt_line = c->exempt_line,
-		};
+		struct spool_ctr ch;
 		size_t rl = c->exempt_source ? strlen(c->exempt_reason) : 0;
 
+		memset(&ch, 0, sizeof(ch));
+		ch.type = (unsigned char)c->type;
+		ch.verdict = (unsigned char)c->verdict;
+		ch.reason = (unsigned char)c->reason;
+		ch.flags = (unsigned char)c->flags;
+		ch.name_len = (unsigned short)c->name.len;
+		ch.exempt_source = (unsigned char)c->exempt_source;
+		ch.exempt_line = c->exempt_line;
 		ch.exempt_reason_len = (unsigned short)rl;
 		memcpy(ch.exempt_expires, c->exempt_expires, sizeof(ch.exempt_expires));
 		bad = fwrite(&ch, sizeof(ch), 1, s->spool) != 1 ||

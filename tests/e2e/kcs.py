@@ -14,13 +14,27 @@ def path(*parts):
     return os.path.join(SRC, *parts)
 
 
+# KCS_E2E_VALGRIND=1 runs every kubecapscan under valgrind memcheck; any
+# memory error or leak makes it exit 97, which no test expects.
+VALGRIND = os.environ.get("KCS_E2E_VALGRIND") == "1"
+WRAPPER = ["valgrind", "--quiet", "--error-exitcode=97", "--leak-check=full",
+           "--show-leak-kinds=definite,indirect",
+           "--errors-for-leak-kinds=definite,indirect",
+           "--trace-children=no"] if VALGRIND else []
+
+
 def run(args, stdin=None, env=None, timeout=120, cwd=None):
     """Run kubecapscan; returns (exit status, stdout text, stderr text)."""
     e = dict(os.environ)
     if env:
         e.update(env)
-    p = subprocess.run([BIN] + list(args), input=stdin, capture_output=True,
+    if VALGRIND:
+        timeout *= 10
+    p = subprocess.run(WRAPPER + [BIN] + list(args), input=stdin, capture_output=True,
                        env=e, timeout=timeout, cwd=cwd)
+    if p.returncode == 97:
+        raise AssertionError("valgrind found memory errors or leaks:\n"
+                             + p.stderr.decode("utf-8", "replace")[-4000:])
     return p.returncode, p.stdout.decode("utf-8", "replace"), \
         p.stderr.decode("utf-8", "replace")
 

@@ -30,7 +30,8 @@ def normalise(rep):
 
 
 def scan(env, *args, timeout=120):
-    return kcs.run(["-o", "json"] + list(args), env=env, timeout=timeout)
+    # -v always: the request log must never show a credential either
+    return kcs.run(["-o", "json", "-v"] + list(args), env=env, timeout=timeout)
 
 
 class Live(unittest.TestCase):
@@ -55,6 +56,7 @@ class Live(unittest.TestCase):
         self.assertTrue(src["resourceVersion"])
         if srv:
             self.assertEqual(src["server"], srv.url)
+            self.assert_no_secrets(srv, out, err)
         return rep
 
     def assert_no_secrets(self, srv, *texts):
@@ -238,6 +240,7 @@ class Live(unittest.TestCase):
             self.assertIn("--exec-plugins=deny", err)
             self.assertFalse(kcs.load(out)["complete"])
 
+    @unittest.skipIf(kcs.VALGRIND, "valgrind cannot pass posix_spawn's exec error back")
     def test_exec_plugin_missing_shows_install_hint(self):
         with Server() as srv:
             kc = self.kubeconfig_with_user(srv, """\
@@ -266,8 +269,7 @@ class Live(unittest.TestCase):
             env.pop("KUBECONFIG")
             env["KUBECONFIG"] = ""
             rc, out, err = scan(env, "-A")
-            self.assert_full_scan(rc, out, err)
-            self.assertEqual(kcs.load(out)["source"]["server"], srv.url)
+            self.assert_full_scan(rc, out, err, srv)
             # without -A: the service account's namespace
             rc, out, err = scan(env)
             self.assertIn(rc, (0, 1), err)
@@ -533,6 +535,7 @@ class Live(unittest.TestCase):
             rc, out, err = scan(srv.env(srv.file("kubeconfig")), "-A")
             self.assert_incomplete(rc, out, err, srv.url)
 
+    @unittest.skipIf(kcs.VALGRIND, "timing-sensitive: not under valgrind")
     def test_hang_bounded_by_request_timeout(self):
         with Server("--fault", "path=^/api/v1/pods$,hang=1,times=0") as srv:
             rc, out, err = scan(srv.env(srv.file("kubeconfig")), "-A",
@@ -550,6 +553,7 @@ class Live(unittest.TestCase):
             self.assertFalse(rep["complete"])
 
 
+    @unittest.skipIf(kcs.VALGRIND, "timing-sensitive: not under valgrind")
     def test_sigterm_mid_scan_leaves_no_half_written_file(self):
         import signal
         import subprocess
