@@ -56,9 +56,10 @@ static void str(yajl_gen g, const char *s)
 	yajl_gen_string(g, (const unsigned char *)s, strlen(s));
 }
 
+/* Names and label values: invalid UTF-8 is repaired, never passed on. */
 static void strn(yajl_gen g, const char *s, size_t len)
 {
-	yajl_gen_string(g, (const unsigned char *)s, len);
+	kcs_json_strn(g, s, len);
 }
 
 static void kv(yajl_gen g, const char *k, const char *v)

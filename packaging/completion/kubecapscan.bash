@@ -74,12 +74,13 @@ _kubecapscan()
 
 	case $opt in
 	-o | --output)
-		mapfile -t COMPREPLY < <(compgen -W "table json" -- "$cur")
+		mapfile -t COMPREPLY < <(compgen -W "table json junit sarif prometheus policyreport" -- "$cur")
 		return 0
 		;;
 	--benchmark)
 		mapfile -t COMPREPLY < <(compgen -W "cis-1.5 cis-1.6 cis-1.20
-			cis-1.23 cis-1.24 cis-1.7 cis-1.8" -- "$cur")
+			cis-1.23 cis-1.24 cis-1.7 cis-1.8 cis-1.9 cis-1.10 cis-1.11
+			cis-1.12 cis-2.0" -- "$cur")
 		return 0
 		;;
 	--exec-plugins)

@@ -550,7 +550,7 @@ Test(report, zero_pods)
 			 "NAMESPACE           VERDICT PODS  FAILING ENFORCE             REASON\n"
 			 "(none)\n"
 			 "\n"
-			 "SUMMARY (CIS Kubernetes Benchmark v1.8.0, control 5.2.8)\n"
+			 "SUMMARY (CIS Kubernetes Benchmark v2.0, control 5.2.8)\n"
 			 "namespaces  0 total, 0 pass, 0 fail, 0 unknown\n"
 			 "pods        0 total, 0 pass, 0 fail, 0 not applicable\n"
 			 "containers  0 total, 0 pass, 0 fail, 0 not applicable\n"
