@@ -155,6 +155,7 @@ struct kcs_reader {
 	unsigned char failed;  /* an error was returned; restart first */
 
 	unsigned long long fed; /* bytes fed before the current chunk */
+	unsigned long long tok_end; /* end of the last token a callback saw */
 	yajl_alloc_funcs afs;   /* kcs_yajl_alloc_funcs, watched: see watch_* */
 	unsigned char too_long; /* yajl grew a buffer past KCS_JSON_MAX_STRING */
 	struct item item;
@@ -290,6 +291,19 @@ static void leave_skip(struct kcs_reader *r)
 {
 	if (--r->skip == 0)
 		set_skipping(r, 0);
+}
+
+/*
+ * Remember where the last token we handled ended. On a syntax error yajl
+ * rewinds to the start of the bad token, but clamps that to the start of
+ * the current chunk when the token began in an earlier one, which would
+ * make the reported offset depend on how the input was split; this one
+ * does not. Not updated inside skipped subtrees (there it would cost a
+ * call per bracket), so an error there is placed at the subtree's edge.
+ */
+static void mark(struct kcs_reader *r)
+{
+	r->tok_end = r->fed + yajl_get_bytes_consumed(r->h);
 }
 
 /* The slot of the value about to start, from the open container. */
@@ -500,6 +514,7 @@ static int cb_start_map(void *ctx)
 
 	if (r->skip)
 		return enter_skip(r);
+	mark(r);
 	s = value_slot(r);
 	r->pending = S_SKIP;
 	switch (s) {
@@ -551,8 +566,11 @@ static int cb_end_map(void *ctx)
 
 	if (r->skip) {
 		leave_skip(r);
+		if (!r->skip)
+			mark(r);
 		return 1;
 	}
+	mark(r);
 	n = top(r)->node;
 	r->depth--;
 	r->pending = S_SKIP;
@@ -580,6 +598,7 @@ static int cb_start_array(void *ctx)
 
 	if (r->skip)
 		return enter_skip(r);
+	mark(r);
 	s = value_slot(r);
 	r->pending = S_SKIP;
 	switch (s) {
@@ -616,8 +635,11 @@ static int cb_end_array(void *ctx)
 
 	if (r->skip) {
 		leave_skip(r);
+		if (!r->skip)
+			mark(r);
 		return 1;
 	}
+	mark(r);
 	r->depth--;
 	r->pending = S_SKIP;
 	return 1;
@@ -631,6 +653,7 @@ static int cb_map_key(void *ctx, const unsigned char *k, size_t len)
 
 	if (r->skip)
 		return 1;
+	mark(r);
 	n = top(r)->node;
 	r->pending = S_SKIP;
 	for (i = r->node_keys[n].first;
@@ -666,6 +689,7 @@ static int cb_string(void *ctx, const unsigned char *s, size_t len)
 
 	if (r->skip)
 		return 1;
+	mark(r);
 	slot = value_slot(r);
 	r->pending = S_SKIP;
 	switch (slot) {
@@ -758,6 +782,7 @@ static int cb_boolean(void *ctx, int b)
 
 	if (r->skip)
 		return 1;
+	mark(r);
 	slot = value_slot(r);
 	r->pending = S_SKIP;
 	switch (slot) {
@@ -782,6 +807,7 @@ static int cb_null(void *ctx)
 
 	if (r->skip)
 		return 1;
+	mark(r);
 	slot = value_slot(r);
 	r->pending = S_SKIP;
 	switch (slot) {
@@ -872,6 +898,7 @@ static int cb_number(void *ctx, const char *s, size_t len)
 
 	if (r->skip)
 		return 1;
+	mark(r);
 	slot = value_slot(r);
 	r->pending = S_SKIP;
 	switch (slot) {
@@ -950,6 +977,7 @@ static void reset_state(struct kcs_reader *r)
 	r->cur = 0;
 	r->done = r->failed = 0;
 	r->fed = 0;
+	r->tok_end = 0;
 	r->too_long = 0;
 	r->rc = KCS_OK;
 	reset_item(r);
@@ -1036,6 +1064,14 @@ static enum kcs_err check(struct kcs_reader *r, yajl_status st,
 		return KCS_OK;
 	r->failed = 1;
 	off = r->fed + (chunk ? yajl_get_bytes_consumed(r->h) : 0);
+	/*
+	 * yajl rewinds a syntax error's offset to the start of the bad token,
+	 * but clamps it to the current chunk when the token began in an
+	 * earlier one; the end of the last token we saw does not move with
+	 * the chunking.
+	 */
+	if (st == yajl_status_error && chunk)
+		off = r->tok_end;
 	if (st == yajl_status_client_canceled) {
 		if (err && err->code == KCS_OK)
 			kcs_error_set(err, r->rc ? r->rc : KCS_ERR_INTERNAL,
@@ -1059,7 +1095,7 @@ static enum kcs_err check(struct kcs_reader *r, yajl_status st,
 			     msg[n - 1] == '.'))
 			msg[--n] = '\0';
 	}
-	kcs_error_set(err, KCS_ERR_PARSE, "invalid JSON at byte %llu: %s", off,
+	kcs_error_set(err, KCS_ERR_PARSE, "invalid JSON after byte %llu: %s", off,
 		      msg && msg[0] ? (const char *)msg : "parse error");
 	if (err && err->offset < 0)
 		err->offset = (long long)off;

@@ -41,7 +41,8 @@ enum kcs_err kcs_buf_addstr(struct kcs_buf *b, const char *s);
 enum kcs_err kcs_buf_addch(struct kcs_buf *b, char c);
 enum kcs_err kcs_buf_addf(struct kcs_buf *b, const char *fmt, ...)
 	KCS_PRINTF(2, 3);
-enum kcs_err kcs_buf_vaddf(struct kcs_buf *b, const char *fmt, va_list ap);
+enum kcs_err kcs_buf_vaddf(struct kcs_buf *b, const char *fmt, va_list ap)
+	KCS_PRINTF(2, 0);
 
 /*
  * Take the content out as a heap string the caller frees with kcs_free (or

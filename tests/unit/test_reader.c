@@ -1885,7 +1885,7 @@ Test(reader, not_one_object)
 		const char *doc;
 		long long min_off, max_off; /* where the error may be reported */
 	} cases[] = {
-		{ "trailing garbage", "{'kind':'PodList','items':[]} x", 30, 32 },
+		{ "trailing garbage", "{'kind':'PodList','items':[]} x", 29, 32 },
 		{ "two documents", "{'kind':'PodList','items':[]}{'kind':'PodList','items':[]}", 29, 31 },
 		{ "top-level array", "[{'kind':'Pod','metadata':{'name':'p','namespace':'n'},'spec':{'containers':[]}}]", 0, 1 },
 		{ "top-level string", "'PodList'", 0, 9 },
