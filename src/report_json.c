@@ -14,41 +14,11 @@
 #include "kcs/version.h"
 #include "kcs/banned.h"
 
-/* Bytes gathered before one fwrite: yajl_gen hands over tiny pieces. */
-#define KCS_JSON_OUT_BUF (64 * 1024)
-
 struct json_report {
 	struct kcs_report base; /* must be first */
-	FILE *out;
-	yajl_gen g;
-	int io_error;
-	size_t used;                 /* bytes waiting in pending */
-	char pending[KCS_JSON_OUT_BUF];
+	struct kcs_jsonout o;   /* buffered yajl_gen on the report stream */
+	yajl_gen g;             /* o.g */
 };
-
-static void flush_pending(struct json_report *j)
-{
-	if (j->used && !j->io_error &&
-	    fwrite(j->pending, 1, j->used, j->out) != j->used)
-		j->io_error = 1;
-	j->used = 0;
-}
-
-static void print_cb(void *ctx, const char *s, size_t len)
-{
-	struct json_report *j = ctx;
-
-	if (len > sizeof(j->pending) - j->used) {
-		flush_pending(j);
-		if (len > sizeof(j->pending)) {
-			if (!j->io_error && fwrite(s, 1, len, j->out) != len)
-				j->io_error = 1;
-			return;
-		}
-	}
-	memcpy(j->pending + j->used, s, len);
-	j->used += len;
-}
 
 /* Little wrappers so the writer below reads like the schema. */
 static void str(yajl_gen g, const char *s)
@@ -77,16 +47,6 @@ static void kint(yajl_gen g, const char *k, unsigned long long v)
 	yajl_gen_integer(g, (long long)v);
 }
 
-static enum kcs_err status(struct json_report *j, yajl_gen_status st,
-			   struct kcs_error *err)
-{
-	if (j->io_error)
-		return kcs_error_set(err, KCS_ERR_IO, "cannot write the JSON report");
-	if (st != yajl_gen_status_ok)
-		return kcs_error_set(err, KCS_ERR_INTERNAL,
-				     "JSON generator error %d", (int)st);
-	return KCS_OK;
-}
 
 static enum kcs_err json_begin(struct kcs_report *rep,
 			       const struct kcs_scan_meta *meta,
@@ -113,7 +73,9 @@ static enum kcs_err json_begin(struct kcs_report *rep,
 	kcs_format_time(meta->started, ts);
 	kv(g, "startedAt", ts);
 	str(g, "pods");
-	return status(j, yajl_gen_array_open(g), err);
+	if (yajl_gen_array_open(g) != yajl_gen_status_ok)
+		return kcs_error_set(err, KCS_ERR_INTERNAL, "JSON generator error");
+	return KCS_OK;
 }
 
 static void flags_array(yajl_gen g, unsigned flags,
@@ -395,9 +357,7 @@ static enum kcs_err json_end(struct kcs_report *rep,
 	kcs_format_time(res->finished, ts);
 	kv(g, "finishedAt", ts);
 	yajl_gen_map_close(g);
-	print_cb(j, "\n", 1);
-	flush_pending(j);
-	return status(j, yajl_gen_status_ok, err);
+	return kcs_jsonout_finish(&j->o, "the JSON report", err);
 }
 
 static void json_free(struct kcs_report *rep)
@@ -406,8 +366,7 @@ static void json_free(struct kcs_report *rep)
 
 	if (!j)
 		return;
-	if (j->g)
-		yajl_gen_free(j->g);
+	kcs_jsonout_release(&j->o);
 	kcs_free(j);
 }
 
@@ -426,15 +385,11 @@ struct kcs_report *kcs_report_json_new(FILE *out)
 	if (!j)
 		return NULL;
 	j->base.ops = &json_ops;
-	j->out = out;
-	j->g = yajl_gen_alloc(&kcs_yajl_alloc_funcs);
-	if (!j->g) {
+	if (kcs_jsonout_init(&j->o, out)) {
 		kcs_free(j);
 		return NULL;
 	}
-	yajl_gen_config(j->g, yajl_gen_beautify, 1);
-	yajl_gen_config(j->g, yajl_gen_indent_string, "  ");
-	yajl_gen_config(j->g, yajl_gen_print_callback, print_cb, j);
+	j->g = j->o.g;
 	return &j->base;
 }
 
