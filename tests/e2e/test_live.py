@@ -213,6 +213,27 @@ class Live(unittest.TestCase):
                 self.assertFalse([r for r in srv.requests()
                                   if r["path"] == "/api/v1/pods"])
 
+    @unittest.skipIf(kcs.VALGRIND, "takes the full 60 s plugin limit; once is enough")
+    def test_exec_plugin_that_hangs_is_killed(self):
+        with Server() as srv:
+            kc = self.kubeconfig_with_user(srv, """\
+                exec:
+                  apiVersion: client.authentication.k8s.io/v1
+                  command: %s
+                  interactiveMode: Never
+                """ % kcs.path("testdata", "execcred", "sleep-forever.sh"))
+            rc, out, err = scan(srv.env(kc), "-A", timeout=150)
+            rep = self.assert_incomplete(rc, out, err, "sleep-forever.sh", "60")
+            self.assertEqual(rep["errors"][0]["code"], "AUTH")
+
+    def test_persistent_503(self):
+        with Server("--fault", "path=^/api/v1/pods$,status=503,times=0") as srv:
+            rc, out, err = scan(srv.env(srv.file("kubeconfig")), "-A")
+            rep = self.assert_incomplete(rc, out, err, "503", srv.url)
+            self.assertEqual(rep["errors"][0]["httpStatus"], 503)
+            pods = [r for r in srv.requests() if r["path"] == "/api/v1/pods"]
+            self.assertEqual(len(pods), 6)  # the first try and 5 retries
+
     def test_exec_plugin_v1beta1(self):
         with Server() as srv:
             self.exec_plugin(srv, "client.authentication.k8s.io/v1beta1")
