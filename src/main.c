@@ -26,6 +26,7 @@
 #include "kcs/input.h"
 #include "kcs/live.h"
 #include "kcs/opts.h"
+#include "kcs/post.h"
 #include "kcs/reader.h"
 #include "kcs/report.h"
 #include "kcs/scan.h"
@@ -243,6 +244,27 @@ static enum kcs_err output_commit(struct output *o, struct kcs_error *err)
 	return KCS_OK;
 }
 
+/* --post-url: send the JSON report; returns non-zero (and says why) on failure. */
+static int deliver(const struct kcs_opts *opts, FILE *report)
+{
+	struct kcs_post_settings set = { 0 };
+	struct kcs_error err = KCS_ERROR_INIT;
+
+	set.url = opts->post_url;
+	set.token_file = opts->post_token_file;
+	set.ca_file = opts->post_ca_file;
+	set.timeout_ms = opts->request_timeout_ms;
+	if (!opts->live && curl_global_init(CURL_GLOBAL_DEFAULT)) {
+		fprintf(stderr, "kubecapscan: cannot start libcurl\n");
+		return 1;
+	}
+	if (kcs_post_report(&set, report, &err)) {
+		print_error(&err);
+		return 1;
+	}
+	return 0;
+}
+
 /* Say in the report how many pods an --exclude-namespace left out. */
 static void note_scope(struct kcs_scan *scan)
 {
@@ -340,6 +362,7 @@ int main(int argc, char **argv)
 	struct kcs_error live_err = KCS_ERROR_INIT;
 	struct kcs_restconfig cfg = { 0 };
 	struct kcs_exemptions exemptions = { 0 };
+	FILE *post_file = NULL; /* the JSON report --post-url sends */
 	struct kcs_live_result live_res;
 	enum kcs_err live_rc = KCS_OK;
 	struct output outs[KCS_MAX_OUTPUTS];
@@ -391,6 +414,19 @@ int main(int argc, char **argv)
 	}
 	exemptions.allow_annotations = opts.allow_annotation_exemptions;
 	kcs_scan_set_exemptions(scan, &exemptions);
+	if (opts.post_url) {
+		/* An unlinked temporary file: nothing is left behind. */
+		post_file = tmpfile();
+		rep = post_file ? kcs_report_json_new(post_file) : NULL;
+		if (!rep) {
+			rc = kcs_error_set(&err, KCS_ERR_IO,
+					   "cannot create the report to post: %s",
+					   strerror(errno));
+			goto out;
+		}
+		if ((rc = kcs_scan_attach_report(scan, rep, &err)))
+			goto out;
+	}
 	kcs_scan_set_excludes(scan, opts.exclude_ns, opts.n_exclude_ns);
 	src.exclude_ns = opts.exclude_ns;
 	src.n_exclude_ns = opts.n_exclude_ns;
@@ -469,6 +505,8 @@ out:
 	} else if (commit_all(outs, n_outs, &err)) {
 		print_error(&err);
 		status = KCS_EXIT_INTERNAL;
+	} else if (post_file && deliver(&opts, post_file)) {
+		status = KCS_EXIT_INCOMPLETE;
 	} else if (live_rc) {
 		status = KCS_EXIT_INCOMPLETE;
 	} else if (kcs_scan_has_failures(scan) && !opts.exit_zero) {
@@ -479,8 +517,10 @@ out:
 	kcs_reader_free(reader);
 	kcs_scan_free(scan);
 	kcs_exemptions_release(&exemptions);
+	if (post_file)
+		fclose(post_file);
 	kcs_restconfig_release(&cfg);
-	if (opts.live)
-		curl_global_cleanup();
+	if (opts.live || opts.post_url)
+		curl_global_cleanup(); /* refcounted: harmless if never started */
 	return status;
 }

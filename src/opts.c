@@ -37,6 +37,9 @@ enum opt_id {
 	OPT_FIELD_SELECTOR,
 	OPT_EXEMPTIONS,
 	OPT_ALLOW_ANNOTATION_EXEMPTIONS,
+	OPT_POST_URL,
+	OPT_POST_TOKEN_FILE,
+	OPT_POST_CA_FILE,
 	OPT_SELECTOR = 'l', /* short options keep their letter; others are >= 256 */
 };
 
@@ -75,6 +78,12 @@ static const struct kcs_option table[] = {
 	  "report format (table, json, junit, sarif, prometheus, policyreport); with =PATH that report goes to PATH; repeatable, at most one to standard output" },
 	{ "output-file", 0, "PATH", OPT_OUTPUT_FILE,
 	  "write the report of the -o without =PATH to PATH instead of standard output; files are written atomically" },
+	{ "post-ca-file", 0, "PATH", OPT_POST_CA_FILE,
+	  "CA bundle to verify --post-url's certificate with (default: the system's)" },
+	{ "post-token-file", 0, "PATH", OPT_POST_TOKEN_FILE,
+	  "bearer token for --post-url, read from PATH just before sending" },
+	{ "post-url", 0, "URL", OPT_POST_URL,
+	  "also POST the JSON report to this https:// URL; a failed delivery exits 3" },
 	{ "psa-default-enforce", 0, "LEVEL[:VERSION]", OPT_PSA_DEFAULT,
 	  "Pod Security enforce policy that unlabelled namespaces get from the cluster's AdmissionConfiguration (default privileged:latest)" },
 	{ "request-timeout", 0, "DURATION", OPT_REQUEST_TIMEOUT,
@@ -392,6 +401,19 @@ enum kcs_err kcs_opts_parse(struct kcs_opts *opts, int argc, char **argv,
 		case OPT_EXEMPTIONS:
 			opts->exemptions_file = optarg;
 			break;
+		case OPT_POST_URL:
+			if (strncmp(optarg, "https://", 8) != 0)
+				return kcs_error_set(err, KCS_ERR_USAGE,
+						     "--post-url '%s' must be an https:// URL "
+						     "(reports are never sent in the clear)", optarg);
+			opts->post_url = optarg;
+			break;
+		case OPT_POST_TOKEN_FILE:
+			opts->post_token_file = optarg;
+			break;
+		case OPT_POST_CA_FILE:
+			opts->post_ca_file = optarg;
+			break;
 		case OPT_ALLOW_ANNOTATION_EXEMPTIONS:
 			opts->allow_annotation_exemptions = 1;
 			break;
@@ -441,6 +463,9 @@ enum kcs_err kcs_opts_parse(struct kcs_opts *opts, int argc, char **argv,
 		return kcs_error_set(err, KCS_ERR_USAGE,
 				     "-f reads files; it cannot be combined with "
 				     "-A, -n, --kubeconfig or --context");
+	if ((opts->post_token_file || opts->post_ca_file) && !opts->post_url)
+		return kcs_error_set(err, KCS_ERR_USAGE,
+				     "--post-token-file and --post-ca-file go with --post-url");
 	if (!opts->live && (opts->label_selector || opts->field_selector))
 		return kcs_error_set(err, KCS_ERR_USAGE,
 				     "-l and --field-selector are applied by the API "

@@ -19,7 +19,7 @@
 #include "kcs/scan.h"
 #include "kcs/banned.h"
 
-#define KCS_SCAN_MAX_REPORTS 8
+#define KCS_SCAN_MAX_REPORTS 16 /* -o reports plus the one --post-url sends */
 /* Namespaces a scan will track; far above any real cluster (10k is big). */
 #define KCS_SCAN_MAX_NAMESPACES (1u << 20)
 

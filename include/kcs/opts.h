@@ -64,6 +64,9 @@ struct kcs_opts {
 	int exit_zero;                    /* --exit-zero: findings exit 0 */
 	const char *exclude_ns[KCS_MAX_EXCLUDES]; /* --exclude-namespace globs */
 	size_t n_exclude_ns;
+	const char *post_url;             /* --post-url: POST the JSON report there */
+	const char *post_token_file;      /* --post-token-file */
+	const char *post_ca_file;         /* --post-ca-file */
 	const char *exemptions_file;      /* --exemptions FILE, or NULL */
 	int allow_annotation_exemptions;  /* --allow-annotation-exemptions */
 	const char *label_selector;       /* -l/--selector, live scans only */

@@ -41,7 +41,8 @@ _kubecapscan()
 		--chunk-size --cluster-name --context --exclude-namespace
 		--exec-plugins --exemptions --exit-zero
 		--field-selector --filename --help --kubeconfig --namespace --output
-		--output-file --psa-default-enforce --request-timeout --selector
+		--output-file --post-ca-file --post-token-file --post-url
+		--psa-default-enforce --request-timeout --selector
 		--verbose --version"
 	local short="-A -f -h -l -n -o -v"
 
@@ -91,7 +92,8 @@ _kubecapscan()
 		mapfile -t COMPREPLY < <(compgen -W "privileged baseline restricted" -- "$cur")
 		return 0
 		;;
-	-f | --filename | --kubeconfig | --output-file | --exemptions)
+	-f | --filename | --kubeconfig | --output-file | --exemptions | \
+		--post-token-file | --post-ca-file)
 		_kubecapscan_files=1
 		compopt -o filenames 2>/dev/null
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")

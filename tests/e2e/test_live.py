@@ -605,5 +605,95 @@ class Live(unittest.TestCase):
                 self.assertEqual(f.read(), "previous report")
 
 
+class Collector:
+    """A tiny HTTPS endpoint for --post-url, using the test server's certs.
+    `answers` is the list of statuses to give, the last one repeating."""
+
+    def __init__(self, srv, answers=(200,)):
+        import http.server
+        import ssl
+        import threading
+        self.answers = list(answers)
+        self.bodies, self.auth = [], []
+        outer = self
+
+        class H(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                n = int(self.headers.get("Content-Length", "0"))
+                body = self.rfile.read(n)
+                outer.bodies.append(body)
+                outer.auth.append(self.headers.get("Authorization"))
+                code = outer.answers.pop(0) if len(outer.answers) > 1 else outer.answers[0]
+                self.send_response(code)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *a):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(srv.file("server.crt"), srv.file("server.key"))
+        self.httpd.socket = ctx.wrap_socket(self.httpd.socket, server_side=True)
+        self.url = "https://127.0.0.1:%d/reports" % self.httpd.server_address[1]
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+class Post(unittest.TestCase):
+    def test_report_is_posted_with_the_token(self):
+        with Server() as srv, Collector(srv) as col:
+            srv.write("post-token", "collector-secret-123\n")
+            rc, out, err = kcs.run(["-A", "--post-url", col.url, "--post-token-file",
+                                    srv.file("post-token"), "--post-ca-file",
+                                    srv.file("ca.crt"), "-v"],
+                                   env=srv.env(srv.file("kubeconfig")))
+            self.assertEqual(rc, 1, err)  # findings; delivered
+            self.assertIn("FAILING CONTAINERS", out)  # the table still on stdout
+            self.assertEqual(len(col.bodies), 1)
+            rep = json.loads(col.bodies[0])
+            self.assertEqual(rep["schemaVersion"], "kubecapscan/v1")
+            self.assertEqual(rep["summary"]["pods"]["total"], 44)
+            self.assertEqual(col.auth, ["Bearer collector-secret-123"])
+            self.assertNotIn("collector-secret-123", out + err)
+
+    def test_delivery_retries_then_succeeds(self):
+        with Server() as srv, Collector(srv, [503, 200]) as col:
+            rc, out, err = kcs.run(["-f", DEMO_FILES[1], "--post-url", col.url,
+                                    "--post-ca-file", srv.file("ca.crt")])
+            self.assertEqual(rc, 1, err)
+            self.assertEqual(len(col.bodies), 2)
+
+    def test_failed_delivery_exits_3(self):
+        with Server() as srv, Collector(srv, [500]) as col:
+            rc, out, err = kcs.run(["-f", DEMO_FILES[1], "--post-url", col.url,
+                                    "--post-ca-file", srv.file("ca.crt")],
+                                   timeout=120)
+            self.assertEqual(rc, 3, err)
+            self.assertIn("cannot deliver the report to '%s': HTTP 500" % col.url, err)
+
+    def test_tls_is_verified(self):
+        with Server() as srv, Collector(srv) as col:
+            # the collector's certificate is not signed by a trusted CA
+            rc, out, err = kcs.run(["-f", DEMO_FILES[1], "--post-url", col.url,
+                                    "--post-ca-file", srv.file("other-ca.crt")])
+            self.assertEqual(rc, 3, err)
+            self.assertEqual(col.bodies, [])
+            self.assertIn("cannot deliver", err)
+
+    def test_http_is_refused(self):
+        rc, out, err = kcs.run(["-f", DEMO_FILES[1], "--post-url",
+                                "http://127.0.0.1:9/reports"])
+        self.assertEqual(rc, 2)
+        self.assertIn("https://", err)
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)

@@ -478,8 +478,11 @@ Test(opts, help_lists_every_option)
 				  : !strcmp(t[i].long_name, "request-timeout") ? "5s"
 				  : !strcmp(t[i].long_name, "chunk-size") ? "10"
 				  : !strcmp(t[i].long_name, "exec-plugins") ? "deny"
-				  : !strcmp(t[i].long_name, "benchmark") ? "cis-1.6" : "v";
-		const char *list[] = { opt, NULL, NULL };
+				  : !strcmp(t[i].long_name, "benchmark") ? "cis-1.6"
+				  : !strcmp(t[i].long_name, "post-url") ? "https://x/r" : "v";
+		/* the --post-* files go with a --post-url */
+		const char *list[] = { opt, !strncmp(t[i].long_name, "post-", 5)
+						    ? "--post-url=https://x/r" : NULL, NULL };
 
 		if (val)
 			snprintf(opt, sizeof(opt), "--%s=%s", t[i].long_name, val);
