@@ -350,39 +350,6 @@ static int flat_has(const char *flat, const char *line)
 
 /* ---- golden files ---------------------------------------------------- */
 
-static void check_golden(const char *rel, const char *got, size_t len)
-{
-	const char *update = getenv("KCS_UPDATE_GOLDEN");
-	size_t wlen, i, line = 1;
-	char *want;
-
-	if (update && !strcmp(update, "1")) {
-		FILE *f = fopen(tu_path(rel), "wb");
-
-		cr_assert_not_null(f, "cannot write %s", rel);
-		cr_assert_eq(fwrite(got, 1, len, f), len);
-		cr_assert_eq(fclose(f), 0);
-		cr_log_warn("rewrote %s: review the diff before committing", rel);
-		return;
-	}
-	want = tu_read_file(rel, &wlen);
-	for (i = 0; i < len && i < wlen && got[i] == want[i]; i++)
-		if (got[i] == '\n')
-			line++;
-	if (i < len || i < wlen) {
-		const char *g0 = got + i, *w0 = want + i;
-
-		while (g0 > got && g0[-1] != '\n')
-			g0--;
-		while (w0 > want && w0[-1] != '\n')
-			w0--;
-		cr_assert_fail("%s differs at byte %zu (line %zu); KCS_UPDATE_GOLDEN=1 rewrites it\n"
-			       "  golden: %.*s\n  output: %.*s",
-			       rel, i, line, (int)strcspn(w0, "\n"), w0,
-			       (int)strcspn(g0, "\n"), g0);
-	}
-	free(want);
-}
 
 /* Replace every KCS_VERSION with @KCS_VERSION@, so releases do not churn
  * the goldens; the version must be there at least once. */
@@ -409,7 +376,7 @@ static void golden(int which, const char *rel)
 
 	run_demo(&g);
 	mask_version(&g.o[which], &b);
-	check_golden(rel, b.buf, b.len);
+	tu_check_golden(rel, b.buf, b.len);
 	kcs_buf_release(&b);
 	rig_close(&g);
 }

@@ -307,39 +307,6 @@ static void flatten(const char *what, const void *json, size_t len,
 
 /* ---- golden files ---------------------------------------------------- */
 
-static void check_golden(const char *rel, const char *got, size_t len)
-{
-	const char *update = getenv("KCS_UPDATE_GOLDEN");
-	size_t wlen, i, line = 1;
-	char *want;
-
-	if (update && !strcmp(update, "1")) {
-		FILE *f = fopen(tu_path(rel), "wb");
-
-		cr_assert_not_null(f, "cannot write %s", rel);
-		cr_assert_eq(fwrite(got, 1, len, f), len);
-		cr_assert_eq(fclose(f), 0);
-		cr_log_warn("rewrote %s: review the diff before committing", rel);
-		return;
-	}
-	want = tu_read_file(rel, &wlen);
-	for (i = 0; i < len && i < wlen && got[i] == want[i]; i++)
-		if (got[i] == '\n')
-			line++;
-	if (i < len || i < wlen) {
-		const char *g0 = got + i, *w0 = want + i;
-
-		while (g0 > got && g0[-1] != '\n')
-			g0--;
-		while (w0 > want && w0[-1] != '\n')
-			w0--;
-		cr_assert_fail("%s differs at byte %zu (line %zu); KCS_UPDATE_GOLDEN=1 rewrites it\n"
-			       "  golden: %.*s\n  output: %.*s",
-			       rel, i, line, (int)strcspn(w0, "\n"), w0,
-			       (int)strcspn(g0, "\n"), g0);
-	}
-	free(want);
-}
 
 static const char *const demo_files[] = {
 	"testdata/demo/namespaces.json",
@@ -364,7 +331,7 @@ Test(report, golden_table)
 	struct rig g;
 
 	run_demo(&g);
-	check_golden("testdata/golden/demo.table.golden", g.table, g.table_len);
+	tu_check_golden("testdata/golden/demo.table.golden", g.table, g.table_len);
 	rig_close(&g);
 }
 
@@ -385,7 +352,7 @@ Test(report, golden_json)
 	cr_assert_eq(kcs_buf_add(&b, g.json, (size_t)(at - g.json)), KCS_OK);
 	cr_assert_eq(kcs_buf_addstr(&b, VERSION_MASK), KCS_OK);
 	cr_assert_eq(kcs_buf_addstr(&b, at + strlen(want)), KCS_OK);
-	check_golden("testdata/golden/demo.json.golden", b.buf, b.len);
+	tu_check_golden("testdata/golden/demo.json.golden", b.buf, b.len);
 	kcs_buf_release(&b);
 	rig_close(&g);
 }
