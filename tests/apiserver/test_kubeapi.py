@@ -512,7 +512,9 @@ class TestFaults(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.s = Server(
-            "--expire-continue-after", "1",
+            # long enough that paging in the other tests never expires under
+            # load (a 1 s expiry made test_410 flaky on a busy machine)
+            "--expire-continue-after", "3",
             "--fault", "path=^/api/v1/pods$,page=2,status=410",
             "--fault", "path=^/api/v1/nodes$,status=429,retry-after=3",
             "--fault", "path=^/api/v1/namespaces/default/pods$,truncate=100",
@@ -552,7 +554,7 @@ class TestFaults(unittest.TestCase):
     def test_expire_continue_after(self):
         s = self.s
         st, _, d = s.json("/api/v1/namespaces?limit=2")
-        time.sleep(1.2)
+        time.sleep(3.3)
         st, _, d = s.json("/api/v1/namespaces?limit=2&continue=" + d["metadata"]["continue"])
         self.assertEqual((st, d["reason"]), (410, "Expired"))
         self.assertIn("continue", d["metadata"])
