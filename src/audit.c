@@ -71,7 +71,14 @@ struct kcs_container *kcs_pod_add_container(struct kcs_pod *pod,
 					    struct kcs_error *err)
 {
 	struct kcs_container *c;
+	unsigned index = 0;
 
+	/*
+	 * A list's containers arrive one after another (a repeated list first
+	 * drops the earlier one), so the last container tells the position.
+	 */
+	if (pod->n && pod->containers[pod->n - 1].type == type)
+		index = pod->containers[pod->n - 1].index + 1;
 	if (pod->n == pod->cap) {
 		size_t cap = pod->cap ? pod->cap * 2 : 8;
 
@@ -92,6 +99,7 @@ struct kcs_container *kcs_pod_add_container(struct kcs_pod *pod,
 	c = &pod->containers[pod->n++];
 	memset(c, 0, sizeof(*c));
 	c->type = type;
+	c->index = index;
 	return c;
 }
 

@@ -7,9 +7,15 @@
  *               name, namespace, uid, labels}, items[], spec,
  *               code/reason/message/status (a Status body)
  *   items[]  -> item{kind, metadata{name, namespace, uid, labels}, spec}
- *   spec     -> os{name}, hostNetwork, initContainers[], containers[],
- *               ephemeralContainers[]
+ *   spec     -> os{name}, hostNetwork, nodeName, runtimeClassName,
+ *               initContainers[], containers[], ephemeralContainers[],
+ *               template{metadata{annotations}, spec}, jobTemplate{spec}
+ *   metadata -> ownerReferences[]{kind, name, uid, controller}
  *   container-> name, securityContext{privileged, capabilities{add[], drop[]}}
+ *
+ * Workloads (Deployment, CronJob, ... see workload_kinds[]) are audited as
+ * the pod their template makes, named after the workload; a Pod's own
+ * spec.template, which the API would drop, is never read.
  *
  * A top-level object is both a possible list and a possible single object:
  * its item fields are collected too, and if no items array appeared it is
@@ -41,11 +47,14 @@ enum slot {
 	S_STATUS_STATUS, S_CONTINUE, S_RV, S_REMAINING,
 	/* item metadata */
 	S_NAME, S_NAMESPACE, S_UID, S_LABELS, S_ANNOTATIONS, S_A_EXEMPT,
+	S_OWNERS, S_OWNER, S_O_KIND, S_O_NAME, S_O_UID, S_O_CONTROLLER,
+	/* workload templates */
+	S_TEMPLATE, S_JOB_TEMPLATE, S_TMPL_META,
 	S_L_ENFORCE, S_L_ENFORCE_V, S_L_AUDIT, S_L_AUDIT_V, S_L_WARN,
 	S_L_WARN_V,
 	/* pod level */
 	S_SPEC, S_OS, S_OS_NAME, S_HOSTNET, S_CL_INIT, S_CL_MAIN, S_CL_EPH,
-	S_CONTAINER,
+	S_CONTAINER, S_NODE_NAME, S_RT_CLASS,
 	/* container level */
 	S_C_NAME, S_SC, S_PRIV, S_CAPS, S_ADD, S_DROP, S_CAP,
 };
@@ -53,7 +62,8 @@ enum slot {
 /* Open JSON containers we track (skipped ones are only counted). */
 enum node {
 	N_DOC, N_DOC_META, N_ITEMS, N_ITEM, N_META, N_LABELS, N_SPEC, N_OS,
-	N_CLIST, N_CONTAINER, N_SC, N_CAPS, N_CAPLIST, N_ANNOT,
+	N_CLIST, N_CONTAINER, N_SC, N_CAPS, N_CAPLIST, N_ANNOT, N_OWNERS,
+	N_OWNER, N_TMPL, N_JTMPL, N_TMETA,
 };
 
 /* Keys per node: the schema of what we keep, on one screen. */
@@ -70,6 +80,7 @@ static const struct keyslot keys[] = {
 	K(N_DOC, "metadata", S_DOC_META),
 	K(N_DOC, "items", S_ITEMS),
 	K(N_DOC, "spec", S_SPEC),
+	K(N_DOC, "template", S_TEMPLATE),
 	K(N_DOC, "code", S_STATUS_CODE),
 	K(N_DOC, "reason", S_STATUS_REASON),
 	K(N_DOC, "message", S_STATUS_MESSAGE),
@@ -82,14 +93,17 @@ static const struct keyslot keys[] = {
 	K(N_DOC_META, "uid", S_UID),
 	K(N_DOC_META, "labels", S_LABELS),
 	K(N_DOC_META, "annotations", S_ANNOTATIONS),
+	K(N_DOC_META, "ownerReferences", S_OWNERS),
 	K(N_ITEM, "kind", S_ITEM_KIND),
 	K(N_ITEM, "metadata", S_ITEM_META),
 	K(N_ITEM, "spec", S_SPEC),
+	K(N_ITEM, "template", S_TEMPLATE),
 	K(N_META, "name", S_NAME),
 	K(N_META, "namespace", S_NAMESPACE),
 	K(N_META, "uid", S_UID),
 	K(N_META, "labels", S_LABELS),
 	K(N_META, "annotations", S_ANNOTATIONS),
+	K(N_META, "ownerReferences", S_OWNERS),
 	K(N_LABELS, "pod-security.kubernetes.io/enforce", S_L_ENFORCE),
 	K(N_LABELS, "pod-security.kubernetes.io/enforce-version", S_L_ENFORCE_V),
 	K(N_LABELS, "pod-security.kubernetes.io/audit", S_L_AUDIT),
@@ -101,6 +115,10 @@ static const struct keyslot keys[] = {
 	K(N_SPEC, "initContainers", S_CL_INIT),
 	K(N_SPEC, "containers", S_CL_MAIN),
 	K(N_SPEC, "ephemeralContainers", S_CL_EPH),
+	K(N_SPEC, "nodeName", S_NODE_NAME),
+	K(N_SPEC, "runtimeClassName", S_RT_CLASS),
+	K(N_SPEC, "template", S_TEMPLATE),
+	K(N_SPEC, "jobTemplate", S_JOB_TEMPLATE),
 	K(N_OS, "name", S_OS_NAME),
 	K(N_CONTAINER, "name", S_C_NAME),
 	K(N_CONTAINER, "securityContext", S_SC),
@@ -109,6 +127,14 @@ static const struct keyslot keys[] = {
 	K(N_CAPS, "add", S_ADD),
 	K(N_CAPS, "drop", S_DROP),
 	K(N_ANNOT, "kubecapscan.io/exempt-net-raw", S_A_EXEMPT),
+	K(N_OWNER, "kind", S_O_KIND),
+	K(N_OWNER, "name", S_O_NAME),
+	K(N_OWNER, "uid", S_O_UID),
+	K(N_OWNER, "controller", S_O_CONTROLLER),
+	K(N_TMPL, "metadata", S_TMPL_META),
+	K(N_TMPL, "spec", S_SPEC),
+	K(N_JTMPL, "spec", S_SPEC),
+	K(N_TMETA, "annotations", S_ANNOTATIONS),
 };
 #undef K
 
@@ -119,7 +145,7 @@ static const struct keyslot keys[] = {
 struct key_range {
 	unsigned char first, count;
 };
-#define N_NODES (N_ANNOT + 1) /* keep keys[] grouped in this order */
+#define N_NODES (N_TMETA + 1) /* keep keys[] grouped in this order */
 
 /* One open container on the stack. */
 struct frame {
@@ -135,6 +161,9 @@ struct item {
 	unsigned char meta_bad;       /* name/namespace/uid of the wrong type */
 	unsigned char labels_bad;     /* a PSA label of the wrong type */
 	unsigned char pod_fields;     /* saw a container list: it is a pod */
+	unsigned char annot_in_tmpl;  /* the exemption came from a template */
+	struct kcs_objref ref;        /* the ownerReference being read */
+	unsigned char ref_controller; /* its controller is true */
 	struct kcs_pod pod;           /* pod fields; name/ns/uid live here */
 	struct kcs_psa_labels labels;
 };
@@ -163,6 +192,8 @@ struct kcs_reader {
 	struct kcs_error *err;  /* where callbacks record errors */
 	enum kcs_err rc;        /* code a callback canceled the parse with */
 	struct key_range node_keys[N_NODES]; /* see keys[] */
+	const char *src_file;   /* kcs_reader_set_source() */
+	unsigned long src_line;
 };
 
 /* ---- small helpers ---------------------------------------------------- */
@@ -231,7 +262,9 @@ static void reset_item(struct kcs_reader *r)
 	kcs_pod_reset(&it->pod);
 	memset(it->kind, 0, sizeof(it->kind));
 	it->has_kind = it->has_namespace = it->meta_bad = 0;
-	it->labels_bad = it->pod_fields = 0;
+	it->labels_bad = it->pod_fields = it->annot_in_tmpl = 0;
+	memset(&it->ref, 0, sizeof(it->ref));
+	it->ref_controller = 0;
 	memset(&it->labels, 0, sizeof(it->labels));
 }
 
@@ -317,6 +350,7 @@ static enum slot value_slot(struct kcs_reader *r)
 	case N_ITEMS: return S_ITEM;
 	case N_CLIST: return S_CONTAINER;
 	case N_CAPLIST: return S_CAP;
+	case N_OWNERS: return S_OWNER;
 	default: return r->pending;
 	}
 }
@@ -365,6 +399,12 @@ static int wrong_type(struct kcs_reader *r, enum slot s)
 	case S_STATUS_CODE: case S_STATUS_REASON: case S_STATUS_MESSAGE:
 	case S_STATUS_STATUS: case S_SKIP:
 		return 1; /* only meaningful in a Status; ignore otherwise */
+	case S_OWNERS: case S_OWNER: case S_O_KIND: case S_O_NAME:
+	case S_O_UID: case S_O_CONTROLLER: case S_NODE_NAME: case S_RT_CLASS:
+		return 1; /* informational: never a verdict's input */
+	case S_TEMPLATE: case S_JOB_TEMPLATE: case S_TMPL_META:
+		r->item.pod.malformed = 1;
+		return 1;
 	}
 	return 1;
 }
@@ -390,7 +430,40 @@ static void note_skipped(struct kcs_reader *r, const char *kind)
 			 sizeof(in->skipped_kinds[0]), "%s", kind);
 }
 
-enum what { W_POD, W_NAMESPACE, W_SKIP, W_UNKNOWN };
+enum what { W_POD, W_NAMESPACE, W_WORKLOAD, W_SKIP, W_UNKNOWN };
+
+/*
+ * Kinds that hold a pod template; their template is audited as a pod.
+ * Their lists' kinds are the same names plus "List".
+ */
+static const char *const workload_kinds[] = {
+	"CronJob", "DaemonSet", "Deployment", "Job", "PodTemplate",
+	"ReplicaSet", "ReplicationController", "StatefulSet",
+};
+
+static int is_workload_kind(const char *k, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < KCS_ARRAY_SIZE(workload_kinds); i++)
+		if (strlen(workload_kinds[i]) == len &&
+		    memcmp(workload_kinds[i], k, len) == 0)
+			return 1;
+	return 0;
+}
+
+/* The item kind a list kind ("DeploymentList") stands for, if a workload. */
+static int list_of_workloads(const char *lk, char *kind, size_t size)
+{
+	size_t n = strlen(lk);
+
+	if (n <= 4 || strcmp(lk + n - 4, "List") != 0 ||
+	    !is_workload_kind(lk, n - 4) || n - 4 >= size)
+		return 0;
+	memcpy(kind, lk, n - 4);
+	kind[n - 4] = '\0';
+	return 1;
+}
 
 static enum what classify_item(struct kcs_reader *r)
 {
@@ -407,6 +480,8 @@ static enum what classify_item(struct kcs_reader *r)
 		    (r->hint == KCS_HINT_NAMESPACES ||
 		     (r->hint == KCS_HINT_NONE && !it->pod_fields)))
 			return W_NAMESPACE;
+		if (is_workload_kind(it->kind, strlen(it->kind)))
+			return W_WORKLOAD;
 		return W_SKIP;
 	}
 	if (r->info.is_list && lk[0]) {
@@ -417,6 +492,10 @@ static enum what classify_item(struct kcs_reader *r)
 		if (bytes_equal(lk, "PartialObjectMetadataList") &&
 		    r->hint == KCS_HINT_NAMESPACES)
 			return W_NAMESPACE;
+		if (list_of_workloads(lk, it->kind, sizeof(it->kind))) {
+			it->has_kind = 1;
+			return W_WORKLOAD;
+		}
 		if (!bytes_equal(lk, "List"))
 			return W_SKIP;
 	}
@@ -449,6 +528,8 @@ static int emit_pod(struct kcs_reader *r)
 {
 	struct kcs_pod *pod = &r->item.pod;
 
+	pod->source.file = r->src_file;
+	pod->source.line = r->src_line;
 	order_containers(pod);
 	if (r->item.meta_bad)
 		pod->malformed = 1;
@@ -491,6 +572,20 @@ static int finish_item(struct kcs_reader *r)
 	switch (classify_item(r)) {
 	case W_POD:
 		return emit_pod(r);
+	case W_WORKLOAD: {
+		/* the pod its template makes, named after the workload */
+		struct kcs_pod *pod = &r->item.pod;
+
+		snprintf(pod->source.kind, sizeof(pod->source.kind), "%s",
+			 r->item.kind);
+		pod->source.name = pod->name;
+		/* its pods carry the template's annotations, not its own */
+		if (pod->has_exempt_annotation && !r->item.annot_in_tmpl) {
+			pod->has_exempt_annotation = 0;
+			pod->exempt_annotation_too_long = 0;
+		}
+		return emit_pod(r);
+	}
 	case W_NAMESPACE:
 		return emit_namespace(r);
 	case W_SKIP:
@@ -505,6 +600,15 @@ static int finish_item(struct kcs_reader *r)
 }
 
 /* ---- yajl callbacks ------------------------------------------------- */
+
+/* The open item is known to be a Pod (which has no template to read). */
+static int item_is_pod(struct kcs_reader *r)
+{
+	if (r->item.has_kind)
+		return is_kind(&r->item, "Pod");
+	return bytes_equal(r->info.kind, "PodList") ||
+	       (r->depth == 1 && bytes_equal(r->info.kind, "Pod"));
+}
 
 static int cb_start_map(void *ctx)
 {
@@ -536,6 +640,21 @@ static int cb_start_map(void *ctx)
 		return push(r, N_SPEC, 0);
 	case S_OS:
 		return push(r, N_OS, 0);
+	case S_TEMPLATE:
+		/* a Pod has no template: never read one into its containers */
+		if (item_is_pod(r))
+			return enter_skip(r);
+		return push(r, N_TMPL, 0);
+	case S_JOB_TEMPLATE:
+		if (item_is_pod(r))
+			return enter_skip(r);
+		return push(r, N_JTMPL, 0);
+	case S_TMPL_META:
+		return push(r, N_TMETA, 0);
+	case S_OWNER:
+		memset(&r->item.ref, 0, sizeof(r->item.ref));
+		r->item.ref_controller = 0;
+		return push(r, N_OWNER, 0);
 	case S_CONTAINER:
 		c = kcs_pod_add_container(&r->item.pod,
 					  (enum kcs_ctype)top(r)->aux, r->err);
@@ -576,6 +695,11 @@ static int cb_end_map(void *ctx)
 	r->pending = S_SKIP;
 	if (n == N_ITEM)
 		return finish_item(r);
+	if (n == N_OWNER && r->item.ref_controller &&
+	    !r->item.pod.owner.present) {
+		r->item.pod.owner = r->item.ref;
+		r->item.pod.owner.present = 1;
+	}
 	if (n == N_DOC) {
 		r->done = 1;
 		if (bytes_equal(r->info.kind, "Status")) {
@@ -621,7 +745,12 @@ static int cb_start_array(void *ctx)
 		return push(r, N_CAPLIST, 0);
 	case S_DROP:
 		cur_container(r)->drop = 0;
+		cur_container(r)->has_drop = 1;
 		return push(r, N_CAPLIST, 1);
+	case S_OWNERS:
+		/* a repeated list replaces the earlier one, as in Go */
+		memset(&r->item.pod.owner, 0, sizeof(r->item.pod.owner));
+		return push(r, N_OWNERS, 0);
 	case S_SKIP:
 		return enter_skip(r);
 	default:
@@ -751,8 +880,32 @@ static int cb_string(void *ctx, const unsigned char *s, size_t len)
 		return set_label(r, label_of(r, slot), s, len);
 	case S_OS_NAME:
 		pod->windows = len == 7 && memcmp(s, "windows", 7) == 0;
+		pod->os_set = 1;
+		return 1;
+	case S_NODE_NAME:
+		return set_name(r, &pod->node_name, s, len, "spec.nodeName");
+	case S_RT_CLASS:
+		return set_name(r, &pod->runtime_class, s, len,
+				"spec.runtimeClassName");
+	case S_O_KIND:
+		copy_cut(r->item.ref.kind, sizeof(r->item.ref.kind), s,
+			 len > KCS_KIND_NAME_MAX ? 0 : len);
+		if (len > KCS_KIND_NAME_MAX)
+			snprintf(r->item.ref.kind, sizeof(r->item.ref.kind), "?");
+		return 1;
+	case S_O_NAME:
+		return set_name(r, &r->item.ref.name, s, len,
+				"ownerReferences name");
+	case S_O_UID:
+		if (len > KCS_UID_MAX)
+			return fail(r, KCS_ERR_LIMIT, "ownerReferences uid too long");
+		memcpy(r->item.ref.uid.s, s, len);
+		r->item.ref.uid.s[len] = '\0';
+		r->item.ref.uid.len = len;
 		return 1;
 	case S_A_EXEMPT:
+		r->item.annot_in_tmpl = r->depth >= 2 &&
+			r->stack[r->depth - 2].node == N_TMETA;
 		pod->has_exempt_annotation = 1;
 		pod->exempt_annotation_too_long = len > KCS_EXEMPT_ANNOTATION_MAX;
 		if (!pod->exempt_annotation_too_long) {
@@ -794,6 +947,9 @@ static int cb_boolean(void *ctx, int b)
 	case S_PRIV:
 		cur_container(r)->privileged = b ? 1 : 0;
 		return 1;
+	case S_O_CONTROLLER:
+		r->item.ref_controller = b ? 1 : 0;
+		return 1;
 	default:
 		return wrong_type(r, slot);
 	}
@@ -826,6 +982,21 @@ static int cb_null(void *ctx)
 		return 1;
 	case S_OS: case S_OS_NAME:
 		r->item.pod.windows = 0;
+		r->item.pod.os_set = 0;
+		return 1;
+	case S_OWNERS:
+		memset(&r->item.pod.owner, 0, sizeof(r->item.pod.owner));
+		return 1;
+	case S_OWNER: case S_O_KIND: case S_O_NAME: case S_O_UID:
+	case S_O_CONTROLLER: case S_TEMPLATE: case S_JOB_TEMPLATE:
+	case S_TMPL_META:
+		return 1;
+	case S_NODE_NAME:
+		memset(&r->item.pod.node_name, 0, sizeof(r->item.pod.node_name));
+		return 1;
+	case S_RT_CLASS:
+		memset(&r->item.pod.runtime_class, 0,
+		       sizeof(r->item.pod.runtime_class));
 		return 1;
 	case S_HOSTNET:
 		r->item.pod.host_network = 0;
@@ -844,12 +1015,12 @@ static int cb_null(void *ctx)
 		return 1;
 	case S_SC:
 		c = cur_container(r);
-		c->has_sc = c->has_caps = c->privileged = 0;
+		c->has_sc = c->has_caps = c->has_drop = c->privileged = 0;
 		c->add = c->drop = 0;
 		return 1;
 	case S_CAPS:
 		c = cur_container(r);
-		c->has_caps = 0;
+		c->has_caps = c->has_drop = 0;
 		c->add = c->drop = 0;
 		return 1;
 	case S_PRIV:
@@ -860,6 +1031,7 @@ static int cb_null(void *ctx)
 		return 1;
 	case S_DROP:
 		cur_container(r)->drop = 0;
+		cur_container(r)->has_drop = 0;
 		return 1;
 	default:
 		return wrong_type(r, slot);
@@ -1153,6 +1325,13 @@ enum kcs_err kcs_reader_finish(struct kcs_reader *r, struct kcs_error *err)
 		return KCS_ERR_PARSE;
 	}
 	return KCS_OK;
+}
+
+void kcs_reader_set_source(struct kcs_reader *r, const char *file,
+			   unsigned long line)
+{
+	r->src_file = file;
+	r->src_line = line;
 }
 
 unsigned long long kcs_reader_offset(const struct kcs_reader *r)

@@ -112,11 +112,13 @@ enum kcs_exempt_source {
 /* One container as far as the rules care, plus its result. */
 struct kcs_container {
 	enum kcs_ctype type;
+	unsigned index;             /* position in its list (containers[i]) */
 	struct kcs_name name;
 	unsigned add;               /* union of KCS_CAP_* over capabilities.add */
 	unsigned drop;              /* union of KCS_CAP_* over capabilities.drop */
 	unsigned char has_sc;       /* securityContext present and not null */
 	unsigned char has_caps;     /* capabilities present and not null */
+	unsigned char has_drop;     /* capabilities.drop present and not null */
 	unsigned char privileged;   /* securityContext.privileged is true */
 	unsigned char malformed;    /* a field we read had the wrong type */
 	/* Results, filled by kcs_audit_pod(). */
@@ -130,6 +132,33 @@ struct kcs_container {
 	unsigned long exempt_line;  /* line in the exemptions file, or 0 */
 };
 
+/* Longest object kind kept ("ReplicaSet"); longer kinds are cut. */
+#define KCS_KIND_NAME_MAX 63
+
+/*
+ * An object reference: the pod's controller (the ownerReferences entry with
+ * controller: true), or a workload found by following controllers up.
+ */
+struct kcs_objref {
+	unsigned char present;
+	char kind[KCS_KIND_NAME_MAX + 1];
+	struct kcs_name name;
+	struct kcs_uid uid;
+};
+
+/*
+ * Where a pod read from a manifest came from: the file, the line of the
+ * object, and the object that holds the pod template (a Deployment, ...).
+ * file is borrowed (argv or a string that outlives the scan); NULL for
+ * pods read from a cluster or a JSON file.
+ */
+struct kcs_pod_source {
+	const char *file;
+	unsigned long line;          /* 1-based; 0 if unknown */
+	char kind[KCS_KIND_NAME_MAX + 1];
+	struct kcs_name name;
+};
+
 /*
  * One pod. `containers` is reused from pod to pod (kcs_pod_reset keeps the
  * memory), so a scan allocates only for its widest pod.
@@ -141,6 +170,11 @@ struct kcs_pod {
 	unsigned char has_uid;
 	unsigned char windows;       /* spec.os.name is exactly "windows" */
 	unsigned char host_network;  /* spec.hostNetwork is true */
+	unsigned char os_set;        /* spec.os.name was given (any value) */
+	struct kcs_name node_name;   /* spec.nodeName, "" if unset */
+	struct kcs_name runtime_class; /* spec.runtimeClassName, "" if unset */
+	struct kcs_objref owner;     /* controller ownerReference */
+	struct kcs_pod_source source; /* manifests only (file != NULL) */
 	unsigned char malformed;     /* a pod-level field had the wrong type */
 	/* kubecapscan.io/exempt-net-raw, raw (see exempt.h) */
 	unsigned char has_exempt_annotation;

@@ -125,6 +125,12 @@ enum kcs_err kcs_reader_finish(struct kcs_reader *r,
 /* Ready the reader for a new document, keeping hint, callbacks, memory. */
 enum kcs_err kcs_reader_restart(struct kcs_reader *r,
 				struct kcs_error *err) KCS_WUR;
+/*
+ * Stamp `file` (borrowed; NULL: none) and `line` on the source of every pod
+ * emitted from now on (manifests: where the object came from).
+ */
+void kcs_reader_set_source(struct kcs_reader *r, const char *file,
+			   unsigned long line);
 /* Bytes fed since the document began. */
 unsigned long long kcs_reader_offset(const struct kcs_reader *r);
 /* What the document said besides its items; valid until the next restart. */

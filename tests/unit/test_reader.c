@@ -2202,3 +2202,109 @@ Test(reader, string_length_limit)
 	free(bad);
 	kcs_reader_free(r);
 }
+
+/* ---- fields for workloads, runtimes and remediation (issue 7) -------- */
+
+/* The controller ownerReference, nodeName, runtimeClassName, os, has_drop. */
+Test(reader, pod_context_fields)
+{
+	struct kcs_error err = KCS_ERROR_INIT;
+	struct rig *g = NULL;
+	const struct kcs_pod *pod;
+
+	cr_assert_eq(parse_q("{'kind':'Pod','metadata':{'name':'web-1','namespace':'a',"
+			     "'ownerReferences':[{'kind':'Node','name':'n0','uid':'u0'},"
+			     "{'apiVersion':'apps/v1','kind':'ReplicaSet','name':'web-5d4f','uid':'u1','controller':true}]},"
+			     "'spec':{'nodeName':'node-3','runtimeClassName':'gvisor','os':{'name':'linux'},"
+			     "'containers':[{'name':'a','securityContext':{'capabilities':{'drop':[]}}},"
+			     "{'name':'b','securityContext':{'capabilities':{}}}]}}",
+			     &g, &err), KCS_OK, "%s", err.msg);
+	pod = &g->t.pods[0].pod;
+	cr_expect(pod->owner.present);
+	cr_expect_str_eq(pod->owner.kind, "ReplicaSet");
+	cr_expect_str_eq(pod->owner.name.s, "web-5d4f");
+	cr_expect_str_eq(pod->owner.uid.s, "u1");
+	cr_expect_str_eq(pod->node_name.s, "node-3");
+	cr_expect_str_eq(pod->runtime_class.s, "gvisor");
+	cr_expect(pod->os_set);
+	cr_expect_eq(pod->containers[0].has_drop, 1);
+	cr_expect_eq(pod->containers[1].has_drop, 0);
+	cr_expect_eq(pod->containers[1].index, 1);
+	cr_expect_null(pod->source.file);
+	rig_free(g);
+
+	/* no controller: no owner; a repeated list replaces the first */
+	cr_assert_eq(parse_q("{'kind':'Pod','metadata':{'name':'p','namespace':'a',"
+			     "'ownerReferences':[{'kind':'ReplicaSet','name':'x','controller':true}],"
+			     "'ownerReferences':[{'kind':'ReplicaSet','name':'y','controller':false}]},"
+			     "'spec':{'containers':[{'name':'c'}]}}",
+			     &g, &err), KCS_OK, "%s", err.msg);
+	pod = &g->t.pods[0].pod;
+	cr_expect_not(pod->owner.present);
+	cr_expect_not(pod->os_set);
+	rig_free(g);
+}
+
+/* Workloads are audited as the pod their template makes. */
+Test(reader, workload_templates)
+{
+	struct kcs_error err = KCS_ERROR_INIT;
+	struct rig *g = NULL;
+	const struct kcs_pod *pod;
+
+	cr_assert_eq(parse_q("{'apiVersion':'v1','kind':'List','items':["
+			     "{'kind':'Deployment','metadata':{'name':'web','namespace':'shop',"
+			     "'annotations':{'kubecapscan.io/exempt-net-raw':'not for pods'}},"
+			     "'spec':{'template':{'metadata':{'labels':{'a':'b'}},'spec':{"
+			     "'initContainers':[{'name':'i','securityContext':{'capabilities':{'drop':['ALL']}}}],"
+			     "'containers':[{'name':'a','securityContext':{'capabilities':{'drop':['ALL']}}},"
+			     "{'name':'b'}]}}}},"
+			     "{'kind':'CronJob','metadata':{'name':'backup','namespace':'db'},"
+			     "'spec':{'jobTemplate':{'metadata':{'annotations':{'kubecapscan.io/exempt-net-raw':'job, not pod'}},"
+			     "'spec':{'template':{'metadata':{'annotations':{'kubecapscan.io/exempt-net-raw':'pod'}},"
+			     "'spec':{'containers':[{'name':'dump','securityContext':{'privileged':true}}]}}}}}},"
+			     "{'kind':'PodTemplate','metadata':{'name':'pt','namespace':'x'},"
+			     "'template':{'spec':{'containers':[{'name':'c','securityContext':{'capabilities':{'drop':['NET_RAW']}}}]}}},"
+			     "{'kind':'Pod','metadata':{'name':'p','namespace':'x'},"
+			     "'spec':{'containers':[{'name':'ok','securityContext':{'capabilities':{'drop':['ALL']}}}],"
+			     "'template':{'spec':{'containers':[{'name':'ghost'}]}}}}"
+			     "]}",
+			     &g, &err), KCS_OK, "%s", err.msg);
+	cr_assert_eq(g->t.n_pods, 4);
+	pod = &g->t.pods[0].pod;
+	cr_expect_str_eq(pod->source.kind, "Deployment");
+	cr_expect_str_eq(pod->source.name.s, "web");
+	cr_expect_str_eq(pod->name.s, "web");
+	cr_expect_str_eq(pod->ns.s, "shop");
+	cr_expect_eq(pod->n, 3);
+	cr_expect_eq(pod->containers[2].index, 1);
+	cr_expect_eq(pod->containers[2].reason, KCS_R_NO_SECURITY_CONTEXT);
+	cr_expect_eq(pod->verdict, KCS_VERDICT_FAIL);
+	/* the Deployment's own annotation does not reach its pods */
+	cr_expect_not(pod->has_exempt_annotation);
+
+	pod = &g->t.pods[1].pod;
+	cr_expect_str_eq(pod->source.kind, "CronJob");
+	cr_expect_eq(pod->containers[0].reason, KCS_R_PRIVILEGED);
+	cr_expect(pod->has_exempt_annotation);
+	cr_expect_str_eq(pod->exempt_annotation, "pod");
+
+	pod = &g->t.pods[2].pod;
+	cr_expect_str_eq(pod->source.kind, "PodTemplate");
+	cr_expect_eq(pod->verdict, KCS_VERDICT_PASS);
+
+	/* a Pod's spec.template is not the API's: never read */
+	pod = &g->t.pods[3].pod;
+	cr_expect_str_eq(pod->source.kind, "");
+	cr_expect_eq(pod->n, 1);
+	cr_expect_eq(pod->verdict, KCS_VERDICT_PASS);
+	rig_free(g);
+
+	/* a list kind names the items' kind */
+	cr_assert_eq(parse_q("{'kind':'DaemonSetList','items':[{'metadata':{'name':'ds','namespace':'k'},"
+			     "'spec':{'template':{'spec':{'containers':[{'name':'c'}]}}}}]}",
+			     &g, &err), KCS_OK, "%s", err.msg);
+	cr_assert_eq(g->t.n_pods, 1);
+	cr_expect_str_eq(g->t.pods[0].pod.source.kind, "DaemonSet");
+	rig_free(g);
+}
