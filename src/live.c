@@ -261,6 +261,13 @@ out:
 	return rc;
 }
 
+/*
+ * Explain a 403 on a listing: which verb, resource and scope RBAC lacks.
+ * Asked only after a denial, so a scan that is allowed costs the API
+ * server no SelfSubjectAccessReviews. Returns KCS_ERR_AUTH with the
+ * explanation, or KCS_OK when the reviews do not say (then the 403's own
+ * Status message stands).
+ */
 static enum kcs_err preflight(struct kcs_http *h, const char *ns,
 			      struct kcs_error *err)
 {
@@ -304,6 +311,25 @@ static enum kcs_err preflight(struct kcs_http *h, const char *ns,
 				     "'namespaces' cluster-wide)%s%s",
 				     why[0] ? ": " : "", why);
 	return KCS_OK;
+}
+
+/*
+ * After a listing failed with `rc`: if it was a 403, ask RBAC why and put
+ * the answer in `err` in place of the bare Status message.
+ */
+static enum kcs_err explain_denial(struct kcs_http *h, const char *ns,
+				   enum kcs_err rc, struct kcs_error *err)
+{
+	struct kcs_error why = KCS_ERROR_INIT;
+
+	if (rc != KCS_ERR_API || !err || err->http_status != 403)
+		return rc;
+	if (preflight(h, ns, &why) != KCS_ERR_AUTH)
+		return rc;
+	why.http_status = 403;
+	*err = why;
+	kcs_error_source(err, kcs_http_server(h));
+	return KCS_ERR_AUTH;
 }
 
 /* ---- paged listings ------------------------------------------------- */
@@ -540,9 +566,7 @@ enum kcs_err kcs_live_scan(struct kcs_http *h, struct kcs_scan *scan,
 	if (rc)
 		goto out;
 	copy_str(res->server_version, sizeof(res->server_version), ver.str);
-
-	if ((rc = preflight(h, ls->namespace, err)))
-		goto out;
+	/* a 403 on a listing below is explained by explain_denial() */
 
 	ns_reader = kcs_reader_new(&cbs, KCS_HINT_NAMESPACES);
 	pod_reader = kcs_reader_new(&cbs, KCS_HINT_PODS);
@@ -562,8 +586,10 @@ enum kcs_err kcs_live_scan(struct kcs_http *h, struct kcs_scan *scan,
 		rc = list_all(h, scan, ns_reader, path.buf,
 			      KCS_ACCEPT_METADATA_ONE, "Namespace",
 			      "PartialObjectMetadata", 0, 0, res, err);
-		if (rc)
+		if (rc) {
+			rc = explain_denial(h, ls->namespace, rc, err);
 			goto out;
+		}
 		/* The cluster's identity: kube-system's UID, if we may read it. */
 		if (!get_small(h, "/api/v1/namespaces/kube-system",
 			       KCS_ACCEPT_METADATA_ONE, &uid, &resp, NULL))
@@ -575,8 +601,10 @@ enum kcs_err kcs_live_scan(struct kcs_http *h, struct kcs_scan *scan,
 			      KCS_ACCEPT_METADATA, "NamespaceList",
 			      "PartialObjectMetadataList", ls->chunk_size, 0, res,
 			      err);
-		if (rc)
+		if (rc) {
+			rc = explain_denial(h, NULL, rc, err);
 			goto out;
+		}
 		ks = kcs_scan_find_ns(scan, "kube-system", 11);
 		if (ks && ks->has_uid)
 			copy_str(res->cluster_id, sizeof(res->cluster_id), ks->uid.s);
@@ -594,6 +622,8 @@ enum kcs_err kcs_live_scan(struct kcs_http *h, struct kcs_scan *scan,
 	listing = 1;
 	rc = list_all(h, scan, pod_reader, path.buf, "application/json",
 		      "PodList", NULL, ls->chunk_size, 1, res, err);
+	if (rc)
+		rc = explain_denial(h, ls->namespace, rc, err);
 out:
 	if (listing) {
 		/* Report what was seen even when incomplete (marked so). */
