@@ -18,6 +18,7 @@ import base64
 import bisect
 import csv
 import datetime
+import fnmatch
 import gzip
 import hashlib
 import json
@@ -179,6 +180,8 @@ KNOWN_KINDS = {
     ("apps", "StatefulSet"): ("statefulsets", True, ["sts"], ["all"], None, "H+vl74LkKdo="),
     ("batch", "Job"): ("jobs", True, [], ["all"], None, "mudhfqk/qZY="),
     ("batch", "CronJob"): ("cronjobs", True, ["cj"], ["all"], None, "sd5LIXh4Fjs="),
+    ("node.k8s.io", "RuntimeClass"): ("runtimeclasses", False, [], [], None, ""),
+    ("", "PodTemplate"): ("podtemplates", True, [], [], None, ""),
 }
 
 
@@ -1180,22 +1183,35 @@ class Authorizer:
     """Rights, as an RBAC setup would give them:
        system:masters              everything
        reader  / group test:readers     get, list, watch on every served resource, cluster-wide
+       prober  / group test:probers     what reader may, plus create pods (every namespace, or only those of
+                                        --prober-namespaces)
+       no-owners / group test:no-owners get, list, watch pods and namespaces only, cluster-wide
        ns-reader / group test:ns-readers get, list, watch pods and get the namespace object, in NS only
        anyone authenticated         discovery, /version, health, SelfSubject{Access,Rules}Reviews
     """
 
-    def __init__(self, store, ns_reader_ns):
+    def __init__(self, store, ns_reader_ns, prober_namespaces=None):
         self.store = store
         self.nsr = ns_reader_ns
+        self.prober_ns = prober_namespaces  # None: every namespace
 
     def role(self, user):
         if "system:masters" in user.groups:
             return "admin"
+        if user.name == "prober" or "test:probers" in user.groups:
+            return "prober"
         if user.name == "reader" or "test:readers" in user.groups:
             return "reader"
+        if user.name == "no-owners" or "test:no-owners" in user.groups:
+            return "no-owners"
         if user.name == "ns-reader" or "test:ns-readers" in user.groups:
             return "ns-reader"
         return "none"
+
+    def prober_may_create(self, ns):
+        if self.prober_ns is None:
+            return True
+        return bool(ns) and ns in self.prober_ns
 
     def resource(self, user, verb, group, resource, ns, name=""):
         role = self.role(user)
@@ -1205,8 +1221,19 @@ class Authorizer:
                                                              "selfsubjectrulesreviews") and verb == "create":
             return True, 'RBAC: allowed by ClusterRoleBinding "system:basic-user" of ClusterRole ' \
                          '"system:basic-user" to Group "system:authenticated"'
-        if role == "reader" and verb in ("get", "list", "watch") and (group, resource) in self.store.types:
-            return True, 'RBAC: allowed by ClusterRoleBinding "test-reader" of ClusterRole "test-reader" ' \
+        if role in ("reader", "prober") and verb in ("get", "list", "watch") and (group, resource) in self.store.types:
+            return True, 'RBAC: allowed by ClusterRoleBinding "test-%s" of ClusterRole "test-reader" ' \
+                         'to User "%s"' % (role, user.name)
+        if role == "prober" and verb == "create" and group == "" and resource == "pods" and \
+                self.prober_may_create(ns):
+            if self.prober_ns is None:
+                return True, 'RBAC: allowed by ClusterRoleBinding "test-prober-create" of ClusterRole ' \
+                             '"kubecapscan-prober" to User "%s"' % user.name
+            return True, 'RBAC: allowed by RoleBinding "test-prober-create/%s" of ClusterRole "kubecapscan-prober" ' \
+                         'to User "%s"' % (ns, user.name)
+        if role == "no-owners" and verb in ("get", "list", "watch") and group == "" and \
+                resource in ("pods", "namespaces"):
+            return True, 'RBAC: allowed by ClusterRoleBinding "test-no-owners" of ClusterRole "test-no-owners" ' \
                          'to User "%s"' % user.name
         if role == "ns-reader" and ns == self.nsr and ns and group == "" and (
                 (resource == "pods" and verb in ("get", "list", "watch")) or
@@ -1232,10 +1259,14 @@ class Authorizer:
         if role == "admin":
             rr.insert(0, {"verbs": ["*"], "apiGroups": ["*"], "resources": ["*"]})
             nr.insert(0, {"verbs": ["*"], "nonResourceURLs": ["*"]})
-        elif role == "reader":
+        elif role in ("reader", "prober"):
+            if role == "prober" and self.prober_may_create(ns):
+                rr.append({"verbs": ["create"], "apiGroups": [""], "resources": ["pods"]})
             for g in sorted({g for g, _ in self.store.types}):
                 rr.append({"verbs": ["get", "list", "watch"], "apiGroups": [g],
                            "resources": sorted(r for gg, r in self.store.types if gg == g)})
+        elif role == "no-owners":
+            rr.append({"verbs": ["get", "list", "watch"], "apiGroups": [""], "resources": ["namespaces", "pods"]})
         elif role == "ns-reader" and ns == self.nsr:
             rr.append({"verbs": ["get", "list", "watch"], "apiGroups": [""], "resources": ["pods"]})
             rr.append({"verbs": ["get"], "apiGroups": [""], "resources": ["namespaces"]})
@@ -1368,6 +1399,694 @@ def decode_continue(token):
 
 
 # --------------------------------------------------------------------------
+# Admission for server-side dry-run pod creates
+#
+# kube-apiserver runs the admission chain in two phases over the ordered
+# plugin list (pkg/kubeapiserver/options/plugins.go AllOrderedPlugins):
+#   1. mutating:   NamespaceLifecycle ... MutatingAdmissionPolicy,
+#                  MutatingAdmissionWebhook (webhooks one after the other)
+#   2. object defaulting, name generation (generateName) and validation (422)
+#   3. validating: NamespaceLifecycle ... PodSecurity ...
+#                  ValidatingAdmissionPolicy, ValidatingAdmissionWebhook
+# So PodSecurity denies a pod before any validating webhook or
+# ValidatingAdmissionPolicy sees it, and a mutating webhook (or Kyverno's
+# verifyImages, which runs in its mutating webhook) acts before PodSecurity.
+# --------------------------------------------------------------------------
+
+PSA_LEVELS = ("privileged", "baseline", "restricted")
+PSA_MAX_MINOR = 33  # newest check version known here; newer versions behave like latest
+PSA_ENFORCE = "pod-security.kubernetes.io/enforce"
+PSA_ENFORCE_VERSION = "pod-security.kubernetes.io/enforce-version"
+PSA_WARN = "pod-security.kubernetes.io/warn"
+PSA_WARN_VERSION = "pod-security.kubernetes.io/warn-version"
+BASELINE_CAPS = {"AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD",
+                 "NET_BIND_SERVICE", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT"}
+RESTRICTED_VOLUME_TYPES = {"configMap", "csi", "downwardAPI", "emptyDir", "ephemeral",
+                           "persistentVolumeClaim", "projected", "secret"}
+POLICY_TYPES = ("deny-net-raw", "mutate-drop-all", "deny-all", "no-dry-run")
+POLICY_ENGINES = ("kyverno", "gatekeeper", "vap")
+
+
+def parse_psa_version(v):
+    """-> minor int, or None for latest; raises ValueError."""
+    if v == "latest":
+        return None
+    m = re.fullmatch(r"v1\.(0|[1-9][0-9]*)", v or "")
+    if not m or len(m.group(1)) > 18:
+        raise ValueError(v)
+    return int(m.group(1))
+
+
+def parse_psa_default(s):
+    """--psa-default-enforce LEVEL[:VERSION] -> (level, minor or None); raises ValueError."""
+    level, _, version = (s or "").partition(":")
+    if level not in PSA_LEVELS:
+        raise ValueError("--psa-default-enforce: level must be one of %s" % ", ".join(PSA_LEVELS))
+    try:
+        return level, parse_psa_version(version or "latest")
+    except ValueError:
+        raise ValueError("--psa-default-enforce: version must be latest or v1.N")
+
+
+def psa_policy_string(level, minor):
+    return "%s:%s" % (level, "latest" if minor is None else "v1.%d" % minor)
+
+
+def psa_enforce_policy(labels, default):
+    """api.PolicyToEvaluate for the enforce mode: -> (level, minor or None).
+    An invalid level fails closed (restricted); an invalid version is latest."""
+    level, minor = default
+    has_level = False
+    if PSA_ENFORCE in labels:
+        v = labels[PSA_ENFORCE]
+        if v in PSA_LEVELS:
+            level, has_level = v, True
+        else:
+            level = "restricted"
+    if PSA_ENFORCE_VERSION in labels:
+        try:
+            minor = parse_psa_version(labels[PSA_ENFORCE_VERSION])
+        except ValueError:
+            minor = None
+    elif has_level:
+        minor = None
+    return level, minor
+
+
+def psa_warn_policy(labels):
+    """The warn mode, only when labelled (an invalid warn level fails open)."""
+    v = labels.get(PSA_WARN)
+    if v not in ("baseline", "restricted"):
+        return None
+    try:
+        minor = parse_psa_version(labels.get(PSA_WARN_VERSION, "latest"))
+    except ValueError:
+        minor = None
+    return v, minor
+
+
+def _pluralize(one, many, n):
+    return one if n == 1 else many
+
+
+def _join_quote(items):
+    return ", ".join(json.dumps(x, ensure_ascii=False) for x in items)
+
+
+def _visit_containers(spec):
+    """(list name, index, container) for initContainers, containers, ephemeralContainers."""
+    for lst in ("initContainers", "containers", "ephemeralContainers"):
+        cs = spec.get(lst)
+        if isinstance(cs, list):
+            for i, c in enumerate(cs):
+                if isinstance(c, dict):
+                    yield lst, i, c
+
+
+def _sc(c):
+    sc = c.get("securityContext")
+    return sc if isinstance(sc, dict) else None
+
+
+def _caps(c):
+    sc = _sc(c)
+    caps = sc.get("capabilities") if sc else None
+    return caps if isinstance(caps, dict) else None
+
+
+def _cap_list(caps, key):
+    v = caps.get(key) if caps else None
+    return [str(x) for x in v] if isinstance(v, list) else []
+
+
+def _cname(c):
+    return str(c.get("name", ""))
+
+
+# ---- Pod Security Standards checks (k8s.io/pod-security-admission/policy)
+# Each returns None (allowed) or (forbidden reason, forbidden detail).
+
+def psa_capabilities_baseline(md, spec):
+    bad, caps = [], set()
+    for _, _, c in _visit_containers(spec):
+        added = [a for a in _cap_list(_caps(c), "add") if a not in BASELINE_CAPS]
+        if added:
+            bad.append(_cname(c))
+            caps.update(added)
+    if bad:
+        return ("non-default capabilities", "%s %s must not include %s in securityContext.capabilities.add"
+                % (_pluralize("container", "containers", len(bad)), _join_quote(bad), _join_quote(sorted(caps))))
+    return None
+
+
+def psa_host_namespaces(md, spec):
+    bad = ["%s=true" % f for f in ("hostNetwork", "hostPID", "hostIPC") if spec.get(f) is True]
+    return ("host namespaces", ", ".join(bad)) if bad else None
+
+
+def psa_host_path_volumes(md, spec):
+    bad = [str(v.get("name", "")) for v in spec.get("volumes") or [] if isinstance(v, dict) and "hostPath" in v]
+    if bad:
+        return ("hostPath volumes", "%s %s" % (_pluralize("volume", "volumes", len(bad)), _join_quote(bad)))
+    return None
+
+
+def psa_host_ports(md, spec):
+    bad, ports = [], []
+    for _, _, c in _visit_containers(spec):
+        hp = [p.get("hostPort") for p in c.get("ports") or [] if isinstance(p, dict) and p.get("hostPort")]
+        if hp:
+            bad.append(_cname(c))
+            ports += [str(p) for p in hp]
+    if bad:
+        return ("hostPort", "%s %s %s %s %s" % (
+            _pluralize("container", "containers", len(bad)), _join_quote(bad),
+            _pluralize("uses", "use", len(bad)), _pluralize("hostPort", "hostPorts", len(ports)), ", ".join(ports)))
+    return None
+
+
+def psa_privileged(md, spec):
+    bad = [_cname(c) for _, _, c in _visit_containers(spec) if _sc(c) and _sc(c).get("privileged") is True]
+    if bad:
+        return ("privileged", "%s %s must not set securityContext.privileged=true"
+                % (_pluralize("container", "containers", len(bad)), _join_quote(bad)))
+    return None
+
+
+def psa_seccomp_baseline(md, spec):
+    setters = []
+    psc = spec.get("securityContext") if isinstance(spec.get("securityContext"), dict) else {}
+    if (psc.get("seccompProfile") or {}).get("type") == "Unconfined":
+        setters.append("pod")
+    bad = [_cname(c) for _, _, c in _visit_containers(spec)
+           if _sc(c) and ((_sc(c).get("seccompProfile") or {}).get("type") == "Unconfined")]
+    if bad:
+        setters.append("%s %s" % (_pluralize("container", "containers", len(bad)), _join_quote(bad)))
+    if setters:
+        return ("seccompProfile", '%s must not set securityContext.seccompProfile.type to "Unconfined"'
+                % " and ".join(setters))
+    return None
+
+
+def psa_allow_privilege_escalation(md, spec):
+    bad = [_cname(c) for _, _, c in _visit_containers(spec)
+           if not _sc(c) or _sc(c).get("allowPrivilegeEscalation") is not False]
+    if bad:
+        return ("allowPrivilegeEscalation != false", "%s %s must set securityContext.allowPrivilegeEscalation=false"
+                % (_pluralize("container", "containers", len(bad)), _join_quote(bad)))
+    return None
+
+
+def psa_capabilities_restricted(md, spec):
+    missing, adding, caps = [], [], set()
+    for _, _, c in _visit_containers(spec):
+        cp = _caps(c)
+        if cp is None:
+            missing.append(_cname(c))
+            continue
+        if "ALL" not in _cap_list(cp, "drop"):
+            missing.append(_cname(c))
+        extra = [a for a in _cap_list(cp, "add") if a != "NET_BIND_SERVICE"]
+        if extra:
+            adding.append(_cname(c))
+            caps.update(extra)
+    details = []
+    if missing:
+        details.append('%s %s must set securityContext.capabilities.drop=["ALL"]'
+                       % (_pluralize("container", "containers", len(missing)), _join_quote(missing)))
+    if adding:
+        details.append("%s %s must not include %s in securityContext.capabilities.add"
+                       % (_pluralize("container", "containers", len(adding)), _join_quote(adding),
+                          _join_quote(sorted(caps))))
+    return ("unrestricted capabilities", "; ".join(details)) if details else None
+
+
+def psa_restricted_volumes(md, spec):
+    bad, types = [], []
+    for v in spec.get("volumes") or []:
+        if not isinstance(v, dict):
+            continue
+        kinds = [k for k in v if k != "name"]
+        t = kinds[0] if kinds else ""
+        if t and t not in RESTRICTED_VOLUME_TYPES:
+            bad.append(str(v.get("name", "")))
+            if t not in types:
+                types.append(t)
+    if bad:
+        return ("restricted volume types", "%s %s %s %s %s" % (
+            _pluralize("volume", "volumes", len(bad)), _join_quote(bad), _pluralize("uses", "use", len(bad)),
+            _pluralize("restricted volume type", "restricted volume types", len(types)), _join_quote(types)))
+    return None
+
+
+def psa_run_as_non_root(md, spec):
+    setters, pod_ok = [], False
+    psc = spec.get("securityContext") if isinstance(spec.get("securityContext"), dict) else {}
+    if psc.get("runAsNonRoot") is False:
+        setters.append("pod")
+    elif psc.get("runAsNonRoot") is True:
+        pod_ok = True
+    explicit, implicit = [], []
+    for _, _, c in _visit_containers(spec):
+        sc = _sc(c)
+        if sc and isinstance(sc.get("runAsNonRoot"), bool):
+            if sc["runAsNonRoot"] is False:
+                explicit.append(_cname(c))
+        elif not pod_ok:
+            implicit.append(_cname(c))
+    if explicit:
+        setters.append("%s %s" % (_pluralize("container", "containers", len(explicit)), _join_quote(explicit)))
+    if setters:
+        return ("runAsNonRoot != true", "%s must not set securityContext.runAsNonRoot=false" % " and ".join(setters))
+    if implicit:
+        return ("runAsNonRoot != true", "pod or %s %s must set securityContext.runAsNonRoot=true"
+                % (_pluralize("container", "containers", len(implicit)), _join_quote(implicit)))
+    return None
+
+
+def psa_run_as_user(md, spec):
+    setters = []
+    psc = spec.get("securityContext") if isinstance(spec.get("securityContext"), dict) else {}
+    if psc.get("runAsUser") == 0:
+        setters.append("pod")
+    bad = [_cname(c) for _, _, c in _visit_containers(spec) if _sc(c) and _sc(c).get("runAsUser") == 0]
+    if bad:
+        setters.append("%s %s" % (_pluralize("container", "containers", len(bad)), _join_quote(bad)))
+    return ("runAsUser=0", "%s must not set runAsUser=0" % " and ".join(setters)) if setters else None
+
+
+def psa_seccomp_restricted(md, spec):
+    ok_types = ("RuntimeDefault", "Localhost")
+    setters, values, pod_set = [], set(), False
+    psc = spec.get("securityContext") if isinstance(spec.get("securityContext"), dict) else {}
+    if isinstance(psc.get("seccompProfile"), dict):
+        t = str(psc["seccompProfile"].get("type", ""))
+        if t not in ok_types:
+            setters.append("pod")
+            values.add(t)
+        else:
+            pod_set = True
+    explicit, implicit = [], []
+    for _, _, c in _visit_containers(spec):
+        sc = _sc(c)
+        if sc and isinstance(sc.get("seccompProfile"), dict):
+            t = str(sc["seccompProfile"].get("type", ""))
+            if t not in ok_types:
+                explicit.append(_cname(c))
+                values.add(t)
+        elif not pod_set:
+            implicit.append(_cname(c))
+    if explicit:
+        setters.append("%s %s" % (_pluralize("container", "containers", len(explicit)), _join_quote(explicit)))
+    if setters:
+        return ("seccompProfile", "%s must not set securityContext.seccompProfile.type to %s"
+                % (" and ".join(setters), _join_quote(sorted(values))))
+    if implicit:
+        return ("seccompProfile", 'pod or %s %s must set securityContext.seccompProfile.type to "RuntimeDefault" '
+                'or "Localhost"' % (_pluralize("container", "containers", len(implicit)), _join_quote(implicit)))
+    return None
+
+
+# (id, level, minimum minor, overrides, linux only from v1.25, function); the registry orders
+# baseline checks by id, then restricted checks by id (policy/registry.go).
+PSA_CHECKS = [
+    ("capabilities_baseline", "baseline", 0, None, False, psa_capabilities_baseline),
+    ("hostNamespaces", "baseline", 0, None, False, psa_host_namespaces),
+    ("hostPathVolumes", "baseline", 0, None, False, psa_host_path_volumes),
+    ("hostPorts", "baseline", 0, None, False, psa_host_ports),
+    ("privileged", "baseline", 0, None, False, psa_privileged),
+    ("seccompProfile_baseline", "baseline", 19, None, False, psa_seccomp_baseline),
+    ("allowPrivilegeEscalation", "restricted", 8, None, True, psa_allow_privilege_escalation),
+    ("capabilities_restricted", "restricted", 22, "capabilities_baseline", True, psa_capabilities_restricted),
+    ("restrictedVolumes", "restricted", 0, "hostPathVolumes", False, psa_restricted_volumes),
+    ("runAsNonRoot", "restricted", 0, None, False, psa_run_as_non_root),
+    ("runAsUser", "restricted", 23, None, False, psa_run_as_user),
+    ("seccompProfile_restricted", "restricted", 19, "seccompProfile_baseline", True, psa_seccomp_restricted),
+]
+
+
+def psa_evaluate(level, minor, md, spec):
+    """-> list of (reason, detail) in kube's order; empty when allowed."""
+    if level == "privileged":
+        return []
+    v = PSA_MAX_MINOR if minor is None else min(minor, PSA_MAX_MINOR)
+    windows = isinstance(spec.get("os"), dict) and spec["os"].get("name") == "windows"
+    active = [c for c in PSA_CHECKS if v >= c[2] and (c[1] == "baseline" or level == "restricted")]
+    overridden = {c[3] for c in active if c[3]}
+    out = []
+    for cid, _, _, _, linux_only, fn in active:
+        if cid in overridden or (linux_only and windows and v >= 25):
+            continue
+        r = fn(md, spec)
+        if r is not None:
+            out.append(r)
+    return out
+
+
+def psa_detail(results):
+    return ", ".join("%s (%s)" % (r, d) if d else r for r, d in results)
+
+
+# ---- policies from admission.json
+
+class PolicyError(Exception):
+    pass
+
+
+def _check_policy(p, i):
+    if not isinstance(p, dict):
+        raise PolicyError("entry %d is not an object" % i)
+    name = p.get("name")
+    if not isinstance(name, str) or not name:
+        raise PolicyError("entry %d: name must be a non-empty string" % i)
+    if p.get("type") not in POLICY_TYPES:
+        raise PolicyError("policy %s: type must be one of %s" % (name, ", ".join(POLICY_TYPES)))
+    nss = p.get("namespaces", ["*"])
+    if not isinstance(nss, list) or not all(isinstance(x, str) for x in nss):
+        raise PolicyError("policy %s: namespaces must be a list of glob strings" % name)
+    ex = p.get("excludeUsers", [])
+    if not isinstance(ex, list) or not all(isinstance(x, str) for x in ex):
+        raise PolicyError("policy %s: excludeUsers must be a list of strings" % name)
+    if "engine" in p and p["engine"] not in POLICY_ENGINES:
+        raise PolicyError("policy %s: engine must be one of %s" % (name, ", ".join(POLICY_ENGINES)))
+    if "phase" in p and p["phase"] not in ("mutating", "validating"):
+        raise PolicyError("policy %s: phase must be mutating or validating" % name)
+    for k in ("webhook", "rule", "message", "binding"):
+        if k in p and not isinstance(p[k], str):
+            raise PolicyError("policy %s: %s must be a string" % (name, k))
+    unknown = set(p) - {"name", "type", "namespaces", "excludeUsers", "engine", "phase", "webhook", "rule",
+                        "message", "binding", "description"}
+    if unknown:
+        raise PolicyError("policy %s: unknown keys %s" % (name, ", ".join(sorted(unknown))))
+
+
+class Policy:
+    def __init__(self, p):
+        self.name = p["name"]
+        self.type = p["type"]
+        self.namespaces = p.get("namespaces", ["*"])
+        self.exclude_users = set(p.get("excludeUsers", []))
+        default_engine = {"deny-net-raw": "kyverno", "mutate-drop-all": "kyverno", "deny-all": "gatekeeper",
+                          "no-dry-run": "webhook"}[self.type]
+        self.engine = p.get("engine", default_engine)
+        if self.type == "mutate-drop-all":
+            self.phase = "mutating"
+        elif self.engine == "vap":
+            self.phase = "validating"
+        else:
+            self.phase = p.get("phase", "validating")
+        if self.type == "no-dry-run":
+            wh = self.name
+        elif self.engine == "gatekeeper":
+            wh = "validation.gatekeeper.sh"
+        elif self.engine == "kyverno":
+            wh = "mutate.kyverno.svc-fail" if self.phase == "mutating" else "validate.kyverno.svc-fail"
+        else:
+            wh = ""
+        self.webhook = p.get("webhook", wh)
+        self.rule = p.get("rule", {"deny-net-raw": "require-drop-net-raw", "mutate-drop-all": "add-drop-all",
+                                   "deny-all": "check-image", "no-dry-run": ""}[self.type])
+        self.message = p.get("message")
+        self.binding = p.get("binding", self.name + "-binding")
+
+    def matches(self, ns, user):
+        if user in self.exclude_users:
+            return False
+        return any(fnmatch.fnmatchcase(ns, g) for g in self.namespaces)
+
+    def describe(self):
+        return {"name": self.name, "type": self.type, "engine": self.engine, "phase": self.phase,
+                "webhook": self.webhook or None}
+
+
+class Policies:
+    """admission.json in the data directory (or --admission-file), re-read when it changes."""
+
+    def __init__(self, path, log):
+        self.path = path
+        self.log = log
+        self.lock = threading.Lock()
+        self.sig = None
+        self.items = []
+        if path and os.path.exists(path):
+            self.items = self._load()  # errors at start-up are fatal (PolicyError)
+            self.sig = self._sig()
+
+    def _sig(self):
+        try:
+            st = os.stat(self.path)
+            return (st.st_mtime_ns, st.st_size)
+        except OSError:
+            return None
+
+    def _load(self):
+        with open(self.path, "rb") as f:
+            try:
+                doc = json.loads(f.read().decode("utf-8"))
+            except (ValueError, UnicodeDecodeError) as e:
+                raise PolicyError("%s: %s" % (self.path, e))
+        if isinstance(doc, dict) and isinstance(doc.get("policies"), list):
+            doc = doc["policies"]
+        if not isinstance(doc, list):
+            raise PolicyError("%s: expected a JSON array of policies" % self.path)
+        for i, p in enumerate(doc):
+            _check_policy(p, i)
+        return [Policy(p) for p in doc]
+
+    def current(self):
+        if not self.path:
+            return []
+        sig = self._sig()
+        if sig != self.sig:
+            with self.lock:
+                if sig != self.sig:
+                    try:
+                        self.items = self._load() if sig is not None else []
+                    except (PolicyError, OSError) as e:
+                        self.log("kubeapi: keeping the previous admission policies: %s" % e)
+                    self.sig = sig
+        return self.items
+
+
+def _bad_container(pod_spec, pred):
+    """-> (list name, index, container) of the first container for which pred is true, or None."""
+    for lst, i, c in _visit_containers(pod_spec):
+        if pred(c):
+            return lst, i, c
+    return None
+
+
+def net_raw_violation(c):
+    """deny-net-raw: privileged, add NET_RAW/CAP_NET_RAW/ALL, or drop without ALL/NET_RAW."""
+    sc = _sc(c)
+    if sc and sc.get("privileged") is True:
+        return "privileged"
+    caps = _caps(c)
+    if any(a.upper() in ("NET_RAW", "CAP_NET_RAW", "ALL") for a in _cap_list(caps, "add")):
+        return "add"
+    if not any(d.upper() in ("ALL", "NET_RAW", "CAP_NET_RAW") for d in _cap_list(caps, "drop")):
+        return "drop"
+    return None
+
+
+def mutate_drop_all(pod):
+    """mutate-drop-all: drop ALL everywhere, remove NET_RAW/CAP_NET_RAW/ALL from add. -> list of patch notes."""
+    notes = []
+    spec = pod.get("spec") if isinstance(pod.get("spec"), dict) else {}
+    for lst, i, c in _visit_containers(spec):
+        path = "/spec/%s/%d/securityContext" % (lst, i)
+        if not isinstance(c.get("securityContext"), dict):
+            c["securityContext"] = {}
+            notes.append("added " + path)
+        sc = c["securityContext"]
+        if not isinstance(sc.get("capabilities"), dict):
+            sc["capabilities"] = {}
+            notes.append("added %s/capabilities" % path)
+        caps = sc["capabilities"]
+        drop = caps.get("drop") if isinstance(caps.get("drop"), list) else []
+        if "ALL" not in drop:
+            caps["drop"] = drop + ["ALL"]
+            notes.append("added %s/capabilities/drop" % path)
+        add = caps.get("add")
+        if isinstance(add, list):
+            keep = [a for a in add if not (isinstance(a, str) and a.upper() in ("NET_RAW", "CAP_NET_RAW", "ALL"))]
+            if len(keep) != len(add):
+                notes.append("removed %s/capabilities/add" % path if not keep else
+                             "replaced %s/capabilities/add" % path)
+                if keep:
+                    caps["add"] = keep
+                else:
+                    del caps["add"]
+    return notes
+
+
+def kyverno_message(pod_kind, ns, name, policy, rule, text):
+    return ("\n\nresource %s/%s/%s was blocked due to the following policies \n\n%s:\n  %s: %s\n"
+            % (pod_kind, ns, name, policy, rule, "'%s'" % text.replace("'", "''")))
+
+
+class Denial(Exception):
+    """An admission rejection: carries the Resp and who denied it."""
+
+    def __init__(self, resp, by):
+        super().__init__(by)
+        self.resp = resp
+        self.by = by
+
+
+def webhook_denial(policy, ns, name, text, code=None):
+    """The Status kube-apiserver builds from a webhook's rejection (webhookerrors.ToStatusErr)."""
+    if policy.engine == "kyverno":
+        msg = 'admission webhook "%s" denied the request: %s' % (
+            policy.webhook, kyverno_message("Pod", ns, name, policy.name, policy.rule, text))
+        # Kyverno sets neither code nor reason: kube-apiserver turns code 0 into 400
+        return Resp(400, status_obj(400, msg, reason=""))
+    if policy.engine == "gatekeeper":
+        msg = 'admission webhook "%s" denied the request: [%s] %s' % (policy.webhook, policy.name, text)
+        return Resp(403, status_obj(403, msg))
+    # ValidatingAdmissionPolicy: admission.NewForbidden
+    msg = "pods \"%s\" is forbidden: ValidatingAdmissionPolicy '%s' with binding '%s' denied request: %s" % (
+        name, policy.name, policy.binding, text)
+    return Resp(403, status_obj(403, msg, details={"name": name, "kind": "pods"}))
+
+
+def apply_policy(policy, pod, ns, name, dry_run):
+    """Runs one policy on pod (mutating it in place for mutate-drop-all). Raises Denial."""
+    spec = pod.get("spec") if isinstance(pod.get("spec"), dict) else {}
+    if policy.type == "no-dry-run":
+        # webhook/errors.NewDryRunUnsupportedErr: the webhook has sideEffects Some or Unknown
+        if dry_run:
+            raise Denial(status_resp(400, 'admission webhook "%s" does not support dry run' % policy.webhook),
+                         policy.name)
+        return None
+    if policy.type == "mutate-drop-all":
+        notes = mutate_drop_all(pod)
+        if notes and policy.engine == "kyverno":
+            md = pod.setdefault("metadata", {})
+            ann = md.get("annotations") if isinstance(md.get("annotations"), dict) else {}
+            ann["policies.kyverno.io/last-applied-patches"] = "".join(
+                "%s.%s.kyverno.io: %s\n" % (policy.rule, policy.name, n) for n in notes)
+            md["annotations"] = ann
+        return notes
+    if policy.type == "deny-net-raw":
+        bad = _bad_container(spec, net_raw_violation)
+        if bad is None:
+            return None
+        lst, i, c = bad
+        why = net_raw_violation(c)
+        text = policy.message or ("Containers must drop ALL or NET_RAW, must not add NET_RAW or ALL, and must "
+                                  "not be privileged")
+        if policy.engine == "kyverno":
+            field = {"privileged": "securityContext/privileged/", "add": "securityContext/capabilities/add/",
+                     "drop": "securityContext/capabilities/drop/"}[why]
+            text = "validation error: %s. rule %s failed at path /spec/%s/%d/%s" % (
+                text.rstrip("."), policy.rule, lst, i, field)
+        elif policy.engine == "gatekeeper":
+            text = "container <%s> %s" % (_cname(c), {
+                "privileged": "must not be privileged", "add": "must not add NET_RAW or ALL",
+                "drop": "must drop ALL or NET_RAW"}[why]) if not policy.message else text
+        else:
+            text = text if policy.message else (
+                "failed expression: object.spec.containers.all(c, has(c.securityContext) && "
+                "has(c.securityContext.capabilities) && has(c.securityContext.capabilities.drop) && "
+                "c.securityContext.capabilities.drop.exists(d, d in ['ALL', 'NET_RAW']))")
+        raise Denial(webhook_denial(policy, ns, name, text), policy.name)
+    # deny-all
+    first = next((c for _, _, c in _visit_containers(spec)), {})
+    image = str(first.get("image", ""))
+    if policy.message:
+        text = policy.message
+    elif policy.engine == "kyverno" and policy.phase == "mutating":
+        text = ("failed to verify image %s: .attestors[0].entries[0].keys: no signatures found" % image)
+    elif policy.engine == "kyverno":
+        text = ("validation error: images must come from registry.internal.example.com. rule %s failed at path "
+                "/spec/containers/0/image/" % policy.rule)
+    elif policy.engine == "gatekeeper":
+        text = ('container <%s> has an invalid image repo <%s>, allowed repos are '
+                '["registry.internal.example.com/"]' % (_cname(first), image))
+    else:
+        text = "failed expression: object.spec.containers.all(c, c.image.startsWith('registry.internal.example.com/'))"
+    raise Denial(webhook_denial(policy, ns, name, text), policy.name)
+
+
+_DNS1123_SUB = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+
+
+def invalid_pod(name, causes):
+    """422 as apierrors.NewInvalid builds it. causes: [(field, message)]."""
+    msg = 'Pod "%s" is invalid: ' % name
+    msg += causes[0][0] + ": " + causes[0][1] if len(causes) == 1 else "[" + ", ".join(
+        "%s: %s" % c for c in causes) + "]"
+    return status_resp(422, msg, details={"name": name, "kind": "Pod", "causes": [
+        {"reason": "FieldValueRequired" if m.startswith("Required") else "FieldValueInvalid", "message": m,
+         "field": f} for f, m in causes]})
+
+
+def validate_pod(pod, name):
+    causes = []
+    if len(name) > 253 or not _DNS1123_SUB.match(name):
+        causes.append(("metadata.name", 'Invalid value: "%s": a lowercase RFC 1123 subdomain must consist of lower '
+                       "case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric "
+                       "character (e.g. 'example.com', regex used for validation is "
+                       "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')" % name))
+    spec = pod.get("spec")
+    if not isinstance(spec, dict) or not isinstance(spec.get("containers"), list) or not spec["containers"]:
+        causes.append(("spec.containers", "Required value"))
+    else:
+        for lst in ("initContainers", "containers"):
+            for i, c in enumerate(spec.get(lst) or []):
+                if not isinstance(c, dict) or not c.get("name"):
+                    causes.append(("spec.%s[%d].name" % (lst, i), "Required value"))
+                if not isinstance(c, dict) or not c.get("image"):
+                    causes.append(("spec.%s[%d].image" % (lst, i), "Required value"))
+    return causes
+
+
+SC_TYPES = {"capabilities": dict, "privileged": bool, "allowPrivilegeEscalation": bool, "runAsNonRoot": bool,
+            "runAsUser": int, "seccompProfile": dict, "readOnlyRootFilesystem": bool}
+POD_SC_TYPES = {"runAsNonRoot": bool, "runAsUser": int, "seccompProfile": dict}
+
+
+def check_types(pod):
+    """Raises TypeError for the fields admission reads when they have the wrong JSON type, as Go's decoder
+    would (kube-apiserver answers 400 before admission)."""
+    def want(v, t, path):
+        if v is not None and (not isinstance(v, t) or (t is int and isinstance(v, bool))):
+            raise TypeError("cannot unmarshal %s into %s of type %s" % (type(v).__name__, path, t.__name__))
+
+    spec = pod.get("spec")
+    want(spec, dict, "spec")
+    spec = spec or {}
+    for f in ("hostNetwork", "hostPID", "hostIPC"):
+        want(spec.get(f), bool, "spec." + f)
+    want(spec.get("securityContext"), dict, "spec.securityContext")
+    for k, t in POD_SC_TYPES.items():
+        want((spec.get("securityContext") or {}).get(k), t, "spec.securityContext." + k)
+    for lst in ("initContainers", "containers", "ephemeralContainers", "volumes"):
+        want(spec.get(lst), list, "spec." + lst)
+        for i, c in enumerate(spec.get(lst) or []):
+            want(c, dict, "spec.%s[%d]" % (lst, i))
+    for lst, i, c in _visit_containers(spec):
+        base = "spec.%s[%d].securityContext" % (lst, i)
+        sc = c.get("securityContext")
+        want(sc, dict, base)
+        for k, t in SC_TYPES.items():
+            want((sc or {}).get(k), t, base + "." + k)
+        caps = (sc or {}).get("capabilities") or {}
+        for k in ("add", "drop"):
+            want(caps.get(k), list, "%s.capabilities.%s" % (base, k))
+            for x in caps.get(k) or []:
+                want(x, str, "%s.capabilities.%s[]" % (base, k))
+
+
+def _qos_class(spec):
+    res = [c.get("resources") or {} for _, _, c in _visit_containers(spec)]
+    if not any(r.get("limits") or r.get("requests") for r in res if isinstance(r, dict)):
+        return "BestEffort"
+    return "Burstable"
+
+
+# --------------------------------------------------------------------------
 # The application: routing, lists, discovery, reviews
 # --------------------------------------------------------------------------
 
@@ -1462,13 +2181,15 @@ def ssrr_from_protobuf(body):
 
 
 class Resp:
-    __slots__ = ("code", "body", "ctype", "headers", "page")
+    __slots__ = ("code", "body", "ctype", "headers", "page", "log")
 
     def __init__(self, code, body, ctype="application/json", headers=None):
         self.code = code
         self.body = body if isinstance(body, bytes) else (body if isinstance(body, str) else go_json(body)).encode("utf-8")
         self.ctype = ctype
         self.headers = headers or []
+        self.page = None
+        self.log = None  # extra request-log fields
 
 
 def status_resp(code, message=None, reason=None, details=None, list_meta=None, headers=None):
@@ -1571,7 +2292,7 @@ def table_row(rt, obj, now):
 
 
 class App:
-    def __init__(self, args, sdir, store, faults, authz):
+    def __init__(self, args, sdir, store, faults, authz, policies):
         self.args = args
         self.sdir = sdir
         self.store = store
@@ -1586,6 +2307,12 @@ class App:
         self.tokens_path = os.path.join(sdir, "tokens.csv")
         self.flowschema_uid = str(uuid.uuid4())
         self.prioritylevel_uid = str(uuid.uuid4())
+        self.audit_path = os.path.join(sdir, "audit.log")
+        self.policies = policies
+        split = lambda v: {x.strip() for x in (v or "").split(",") if x.strip()}
+        self.psa_exempt = {"usernames": split(args.psa_exempt_users), "namespaces": split(args.psa_exempt_namespaces),
+                           "runtimeClasses": split(args.psa_exempt_runtimeclasses)}
+        self.psa_default = parse_psa_default(args.psa_default_enforce)
 
     # ---- logging
     def log_request(self, rec):
@@ -1665,6 +2392,8 @@ class App:
             return self._nonres(user, method, path, lambda: Resp(200, b"ok", "text/plain; charset=utf-8"))
         if path in ("/version", "/version/"):
             return self._nonres(user, method, path, self.version_resp)
+        if path == "/openapi/v3" or path.startswith("/openapi/v3/"):
+            return self._nonres(user, method, path, lambda: self.openapi_v3(path[len("/openapi/v3"):].strip("/")))
         parts = [p for p in path.split("/") if p]
         if not parts or parts[0] not in ("api", "apis"):
             return self._nonres(user, method, path, self.not_found_text)
@@ -1699,9 +2428,19 @@ class App:
         if resource == "namespaces" and ns and verb == "list" and not sub:
             verb = "get"
         ok, _ = self.authz.resource(user, verb, group, resource + ("/" + sub if sub else ""), ns, name)
+        is_pod_create = (method == "POST" and group == "" and version == "v1" and resource == "pods" and ns
+                         and not name and not sub)
         if not ok:
-            return Resp(403, forbidden_status(user, verb, group, resource + ("/" + sub if sub else ""), ns,
-                                              name))
+            resp = Resp(403, forbidden_status(user, verb, group, resource + ("/" + sub if sub else ""), ns, name))
+            if is_pod_create:
+                resp.log = {"dry-run": q.get("dryRun") == "All", "admission": "forbidden"}
+                self.audit({"ts": round(time.time(), 3), "user": user.name, "groups": user.groups, "verb": "create",
+                            "resource": "pods", "namespace": ns, "name": None, "dryRun": q.get("dryRun") == "All",
+                            "code": 403, "decision": "forbidden", "by": "RBAC", "mutatedBy": [],
+                            "message": json.loads(resp.body)["message"]})
+            return resp
+        if is_pod_create:
+            return self.create_pod(ns, q, body, user, headers)
         if group == "authorization.k8s.io" and version == "v1" and resource in (
                 "selfsubjectaccessreviews", "selfsubjectrulesreviews") and not name and not ns:
             if method != "POST":
@@ -1810,6 +2549,44 @@ class App:
                                     "verbs": verbs})
         gv = version if not group else "%s/%s" % (group, version)
         return Resp(200, {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv, "resources": res})
+
+    # ---- OpenAPI v3: just enough for kubectl's fieldValidation probe
+    def _openapi_gvs(self):
+        gvs = {}
+        for (g, _), t in self.store.types.items():
+            key = "api/%s" % t.version if not g else "apis/%s/%s" % (g, t.version)
+            gvs.setdefault(key, []).append(t)
+        return gvs
+
+    def openapi_v3(self, sub):
+        """kubectl (QueryParamVerifierV3) reads /openapi/v3/<gv> and looks for a PATCH operation tagged with the
+        kind's x-kubernetes-group-version-kind that takes the fieldValidation query parameter; when it finds it,
+        kubectl leaves validation to the server and does not need the full schema (which is not served)."""
+        gvs = self._openapi_gvs()
+        if not sub:
+            return Resp(200, {"paths": {k: {"serverRelativeURL": "/openapi/v3/%s?hash=%s" % (
+                k, hashlib.sha512(k.encode()).hexdigest()[:128].upper())} for k in sorted(gvs)}})
+        types = gvs.get(sub)
+        if not types:
+            return self.not_found_text()
+        paths = {}
+        param = {"name": "fieldValidation", "in": "query", "description": "fieldValidation instructs the server "
+                 "on how to handle objects in the request (POST/PUT/PATCH) containing unknown or duplicate "
+                 "fields.", "schema": {"type": "string", "uniqueItems": True}}
+        for t in sorted(types, key=lambda t: t.name):
+            base = "/" + sub + ("/namespaces/{namespace}/" if t.namespaced else "/") + t.name
+            gvk = {"group": t.group, "version": t.version, "kind": t.kind}
+            paths[base + "/{name}"] = {"patch": {"tags": [sub.replace("/", "_")], "description": "partially update "
+                                                 "the specified " + t.kind, "operationId": "patch" + t.kind,
+                                                 "parameters": [param], "responses": {},
+                                                 "x-kubernetes-action": "patch",
+                                                 "x-kubernetes-group-version-kind": gvk}}
+            paths[base] = {"post": {"description": "create a " + t.kind, "operationId": "create" + t.kind,
+                                    "parameters": [param, {"name": "dryRun", "in": "query", "schema": {
+                                        "type": "string", "uniqueItems": True}}], "responses": {},
+                                    "x-kubernetes-action": "post", "x-kubernetes-group-version-kind": gvk}}
+        return Resp(200, {"openapi": "3.0.0", "info": {"title": "Kubernetes", "version": self.args.git_version},
+                          "paths": paths, "components": {}})
 
     # ---- objects
     def get_object(self, rt, ns, name, mode):
@@ -1924,6 +2701,142 @@ class App:
             r = Resp(200, head + ",".join(it.full() for it in out) + "]}")
         r.page = page
         return r
+
+    # ---- server-side dry-run create of pods (admission)
+    def audit(self, rec):
+        """SDIR/audit.log: one JSON line per create attempt, whatever became of it."""
+        line = json.dumps(rec, separators=(",", ":"), ensure_ascii=True)
+        with self.log_lock:
+            with open(self.audit_path, "a", encoding="utf-8") as f:
+                f.write(line + "\n")
+
+    def create_pod(self, ns, q, body, user, headers):
+        out = {"name": None, "by": None, "mutatedBy": []}
+        try:
+            resp, decision = self._admit(ns, q, body, user, headers, out)
+        except Denial as d:
+            resp, decision, out["by"] = d.resp, "denied", d.by
+        except (AttributeError, TypeError, KeyError, ValueError) as e:
+            # a field of another type than check_types() knows: kube-apiserver would fail to decode the body
+            resp, decision = status_resp(400, 'Pod in version "v1" cannot be handled as a Pod: json: %s' % e), \
+                "invalid"
+        dry = q.get("dryRun") == "All"
+        resp.log = {"dry-run": dry, "admission": decision}
+        if out["by"]:
+            resp.log["admission-by"] = out["by"]
+        self.audit({"ts": round(time.time(), 3), "user": user.name, "groups": user.groups, "verb": "create",
+                    "resource": "pods", "namespace": ns, "name": out["name"], "dryRun": dry, "code": resp.code,
+                    "decision": decision, "by": out["by"], "mutatedBy": out["mutatedBy"],
+                    "message": None if resp.code < 300 else json.loads(resp.body).get("message")})
+        return resp
+
+    def _admit(self, ns, q, body, user, headers, out):
+        if "dryRun" in q and q["dryRun"] != "All":
+            return status_resp(422, 'CreateOptions.meta.k8s.io "" is invalid: dryRun: Unsupported value: '
+                               '["%s"]: supported values: "All"' % q["dryRun"],
+                               details={"group": "meta.k8s.io", "kind": "CreateOptions", "causes": [
+                                   {"reason": "FieldValueNotSupported", "message": 'Unsupported value: ["%s"]: '
+                                    'supported values: "All"' % q["dryRun"], "field": "dryRun"}]}), "invalid"
+        if "dryRun" not in q:
+            return status_resp(405, "create is refused: this test API server is read-only and serves pod "
+                                    "creation only as a server-side dry run (dryRun=All)",
+                               details={}), "refused"
+        ctype = (headers.get("Content-Type") or "application/json").split(";")[0].strip().lower()
+        if ctype not in ("application/json", "*/*", ""):
+            return status_resp(415, 'the body of the request was in an unknown format - accepted media types '
+                               'include: application/json', details={}), "invalid"
+        try:
+            pod = json.loads(body.decode("utf-8"))
+        except (ValueError, UnicodeDecodeError) as e:
+            return status_resp(400, "couldn't get version/kind; json parse error: %s" % e), "invalid"
+        if not isinstance(pod, dict):
+            return status_resp(400, "couldn't get version/kind; json parse error: expected an object"), "invalid"
+        api, kind = pod.get("apiVersion", "v1"), pod.get("kind", "Pod")
+        if api != "v1":
+            return status_resp(400, "the API version in the data (%s) does not match the expected API version "
+                                    "(v1)" % api), "invalid"
+        if kind != "Pod":
+            return status_resp(400, "the kind in the data (%s) does not match the expected kind (Pod)" % kind), \
+                "invalid"
+        md = pod.get("metadata")
+        if md is None:
+            md = pod["metadata"] = {}
+        if not isinstance(md, dict):
+            return status_resp(400, "metadata must be an object"), "invalid"
+        out["name"] = md.get("name") or None
+        try:
+            check_types(pod)
+        except TypeError as e:
+            return status_resp(400, 'Pod in version "v1" cannot be handled as a Pod: json: %s' % e), "invalid"
+        if md.get("namespace") not in (None, "", ns):
+            return status_resp(400, "the namespace of the provided object does not match the namespace sent on "
+                                    "the request"), "invalid"
+        if md.get("resourceVersion"):
+            return status_resp(400, "resourceVersion should not be set on objects to be created"), "invalid"
+        # NamespaceLifecycle (first plugin of both phases)
+        self.store.reload()
+        nsobj = self.store.snapshot(self.store.types[("", "namespaces")]).by_key.get(ns)
+        if nsobj is None:
+            return status_resp(404, 'namespaces "%s" not found' % ns,
+                               details={"name": ns, "kind": "namespaces"}), "invalid"
+        nsd = nsobj.as_dict()
+        rname = md.get("name") or ""
+        if (nsd.get("status") or {}).get("phase") == "Terminating" or (nsd.get("metadata") or {}).get(
+                "deletionTimestamp"):
+            return Resp(403, status_obj(403, '%s is forbidden: unable to create new content in namespace %s because '
+                                        'it is being terminated' % ('pods "%s"' % rname if rname else "pods", ns),
+                                        details={"name": rname, "kind": "pods"} if rname else {"kind": "pods"})), \
+                "denied"
+        policies = [p for p in self.policies.current() if p.matches(ns, user.name)]
+        # 1. mutating admission (MutatingAdmissionWebhook; Kyverno verifyImages runs here too)
+        for p in policies:
+            if p.phase == "mutating":
+                # a generateName pod has no name yet: Kyverno reports "Pod/NS/"
+                if apply_policy(p, pod, ns, rname, True):
+                    out["mutatedBy"].append(p.name)
+        # 2. name generation and validation
+        md = pod["metadata"] if isinstance(pod.get("metadata"), dict) else {}
+        name = md.get("name") or ""
+        if not name:
+            gen = md.get("generateName") or ""
+            if not gen:
+                return invalid_pod("", [("metadata.name", "Required value: name or generateName is required")]), \
+                    "invalid"
+            name = gen + "".join(random.choice(KUBE_ALNUM) for _ in range(5))
+            md["name"] = name
+        out["name"] = name
+        causes = validate_pod(pod, name)
+        if causes:
+            return invalid_pod(name, causes), "invalid"
+        md["namespace"] = ns
+        md["uid"] = str(uuid.uuid4())
+        md["creationTimestamp"] = rfc3339(time.time())
+        spec = pod["spec"]
+        # 3. validating admission: PodSecurity, then ValidatingAdmissionPolicy, then validating webhooks
+        warnings = []
+        labels = (nsd.get("metadata") or {}).get("labels") or {}
+        rc = spec.get("runtimeClassName")
+        exempt = (ns in self.psa_exempt["namespaces"] or user.name in self.psa_exempt["usernames"] or
+                  (rc and rc in self.psa_exempt["runtimeClasses"]))
+        if not exempt:
+            level, minor = psa_enforce_policy(labels, self.psa_default)
+            res = psa_evaluate(level, minor, md, spec)
+            if res:
+                msg = 'pods "%s" is forbidden: violates PodSecurity "%s": %s' % (
+                    name, psa_policy_string(level, minor), psa_detail(res))
+                raise Denial(Resp(403, status_obj(403, msg, details={"name": name, "kind": "pods"})), "PodSecurity")
+            warn = psa_warn_policy(labels)
+            if warn:
+                wres = psa_evaluate(warn[0], warn[1], md, spec)
+                if wres:
+                    warnings.append('would violate PodSecurity "%s": %s' % (psa_policy_string(*warn),
+                                                                             psa_detail(wres)))
+        for p in sorted((p for p in policies if p.phase == "validating"), key=lambda p: p.engine != "vap"):
+            apply_policy(p, pod, ns, name, True)
+        obj = {"kind": "Pod", "apiVersion": "v1", "metadata": md, "spec": spec,
+               "status": {"phase": "Pending", "qosClass": _qos_class(spec)}}
+        hdrs = [("Warning", '299 - "%s"' % w.replace("\\", "\\\\").replace('"', '\\"')) for w in warnings]
+        return Resp(201, obj, headers=hdrs), "admitted"
 
     # ---- reviews
     def _decode_body(self, body, headers, pbfunc):
@@ -2107,6 +3020,8 @@ class Handler(BaseHTTPRequestHandler):
                "ms": round((time.monotonic() - t0) * 1000, 1)}
         if self._sent["note"]:
             rec["note"] = self._sent["note"]
+        if self._sent.get("log"):
+            rec.update(self._sent["log"])
         app.log_request(rec)
 
     def _peer_cert(self):
@@ -2224,6 +3139,7 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self._sent["status"] = resp.code
         self._sent["content_encoding"] = enc
+        self._sent["log"] = resp.log
         data = body if cut is None else body[:cut]
         step = 4096 if (fault is not None and fault.slow) else 256 * 1024
         written = 0
@@ -2292,7 +3208,10 @@ CLIENT_CERTS = [  # file stem, subject
     ("reader", "/CN=reader"),
     ("nobody", "/CN=nobody"),
     ("ns-reader", "/CN=ns-reader"),
+    ("prober", "/CN=prober"),
+    ("no-owners", "/CN=no-owners"),
 ]
+TOKEN_USERS = [stem for stem, _ in CLIENT_CERTS]
 
 
 def _openssl(*args, cwd=None):
@@ -2383,11 +3302,9 @@ def atomic_write(path, text, mode=0o644):
 
 
 def write_tokens(sdir):
-    toks = {u: secrets.token_hex(16) for u in ("admin", "reader", "nobody", "ns-reader")}
-    lines = ['%s,admin,uid-admin,"system:masters"' % toks["admin"],
-             "%s,reader,uid-reader" % toks["reader"],
-             "%s,nobody,uid-nobody" % toks["nobody"],
-             "%s,ns-reader,uid-ns-reader" % toks["ns-reader"]]
+    toks = {u: secrets.token_hex(16) for u in TOKEN_USERS}
+    lines = ['%s,admin,uid-admin,"system:masters"' % toks["admin"]]
+    lines += ["%s,%s,uid-%s" % (toks[u], u, u) for u in TOKEN_USERS if u != "admin"]
     atomic_write(os.path.join(sdir, "tokens.csv"), "\n".join(lines) + "\n", 0o600)
     return toks
 
@@ -2428,19 +3345,15 @@ def kubeconfig_text(url, contexts, current, embed=None):
 
 def write_kubeconfigs(sdir, url, toks, nsr):
     cert = lambda s: {"client-certificate": s + ".crt", "client-key": s + ".key"}
-    all_ctx = [("test-admin", "admin", cert("admin"), None),
-               ("test-reader", "reader", cert("reader"), None),
-               ("test-nobody", "nobody", cert("nobody"), None),
-               ("test-ns-reader", "ns-reader", cert("ns-reader"), nsr),
-               ("test-untrusted", "untrusted", cert("untrusted"), None),
-               ("test-admin-token", "admin-token", {"token": toks["admin"]}, None),
-               ("test-reader-token", "reader-token", {"token": toks["reader"]}, None),
-               ("test-nobody-token", "nobody-token", {"token": toks["nobody"]}, None),
-               ("test-ns-reader-token", "ns-reader-token", {"token": toks["ns-reader"]}, nsr)]
+    users = TOKEN_USERS + ["untrusted"]
+    cert_ctx = [("test-" + u, u, cert(u), nsr if u == "ns-reader" else None) for u in users]
+    tok_ctx = [("test-%s-token" % u, u + "-token", {"token": toks[u]}, nsr if u == "ns-reader" else None)
+               for u in TOKEN_USERS]
+    all_ctx = cert_ctx + tok_ctx
     w = lambda name, text: atomic_write(os.path.join(sdir, name), text, 0o600)
     w("kubeconfig", kubeconfig_text(url, all_ctx, "test-admin"))
-    w("kubeconfig-token", kubeconfig_text(url, [all_ctx[6]], "test-reader-token"))
-    for c in all_ctx[1:5]:
+    w("kubeconfig-token", kubeconfig_text(url, [c for c in tok_ctx if c[1] == "reader-token"], "test-reader-token"))
+    for c in cert_ctx[1:]:
         w("kubeconfig-" + c[1], kubeconfig_text(url, [c], c[0]))
     b64 = lambda n: base64.b64encode(open(os.path.join(sdir, n), "rb").read()).decode()
     w("kubeconfig-embedded", kubeconfig_text(
@@ -2449,13 +3362,16 @@ def write_kubeconfigs(sdir, url, toks, nsr):
         "test-admin", embed={"ca": b64("ca.crt")}))
 
 
-def write_users(sdir, toks, nsr):
+def write_users(sdir, toks, nsr, prober_ns=None):
     users = {
         "admin": {"groups": ["system:masters"], "rights": "everything"},
         "reader": {"groups": [], "rights": "get/list/watch every served resource, cluster-wide"},
         "ns-reader": {"groups": [], "namespace": nsr,
                       "rights": "get/list/watch pods and get the namespace object, in %s only" % nsr},
         "nobody": {"groups": [], "rights": "nothing but discovery, /version and self reviews"},
+        "prober": {"groups": [], "rights": "what reader may, plus create pods (server-side dry run only) in %s"
+                   % ("every namespace" if prober_ns is None else ", ".join(sorted(prober_ns)) or "no namespace")},
+        "no-owners": {"groups": [], "rights": "get/list/watch pods and namespaces only, cluster-wide"},
     }
     for u, d in users.items():
         d["cert"], d["key"], d["token"] = u + ".crt", u + ".key", toks[u]
@@ -2486,6 +3402,18 @@ def parse_args(argv):
                         "instead of getting 401)")
     p.add_argument("--ns-reader-namespace", default=None,
                    help="namespace ns-reader may read (default: 'default' if it exists, else the first)")
+    p.add_argument("--prober-namespaces", default=None, metavar="NS1,NS2",
+                   help="namespaces where prober may create pods (default: every namespace)")
+    p.add_argument("--admission-file", default=None, metavar="FILE",
+                   help="admission policies (default: DATA/admission.json when it exists)")
+    p.add_argument("--psa-exempt-users", default="", metavar="U1,U2",
+                   help="Pod Security admission exemptions.usernames")
+    p.add_argument("--psa-exempt-namespaces", default="", metavar="NS1,NS2",
+                   help="Pod Security admission exemptions.namespaces")
+    p.add_argument("--psa-exempt-runtimeclasses", default="", metavar="RC1,RC2",
+                   help="Pod Security admission exemptions.runtimeClasses")
+    p.add_argument("--psa-default-enforce", default="privileged:latest", metavar="LEVEL[:VERSION]",
+                   help="Pod Security admission defaults.enforce[-version] for unlabelled namespaces")
     p.add_argument("--git-version", default="v1.31.4")
     p.add_argument("--max-lifetime", type=float, default=600.0, metavar="SECONDS")
     p.add_argument("--request-log", metavar="FILE")
@@ -2512,6 +3440,7 @@ def main(argv=None):
         os.unlink(ready)
     except FileNotFoundError:
         pass
+    atomic_write(os.path.join(sdir, "audit.log"), "", 0o644)  # create attempts of this run only
     try:
         faults = Faults(args.fault)
     except ValueError as e:
@@ -2537,11 +3466,22 @@ def main(argv=None):
     store = Store(os.path.abspath(args.data) if args.data else None, gen, args.keep_snapshots, logf)
     ns_names = store.snapshot(store.types[("", "namespaces")]).keys
     nsr = args.ns_reader_namespace or ("default" if "default" in ns_names or not ns_names else ns_names[0])
-    authz = Authorizer(store, nsr)
+    prober_ns = None
+    if args.prober_namespaces is not None:
+        prober_ns = {x.strip() for x in args.prober_namespaces.split(",") if x.strip()}
+    authz = Authorizer(store, nsr, prober_ns)
+    try:
+        parse_psa_default(args.psa_default_enforce)
+        adm_file = args.admission_file
+        if adm_file is None and args.data:
+            adm_file = os.path.join(os.path.abspath(args.data), "admission.json")
+        policies = Policies(os.path.abspath(adm_file) if adm_file else None, logf)
+    except (ValueError, PolicyError, OSError) as e:
+        sys.exit("kubeapi: %s" % e)
 
     generate_certs(sdir, args.server_cert, [h for h in args.server_cert_hosts.split(",") if h.strip()])
     toks = write_tokens(sdir)
-    app = App(args, sdir, store, faults, authz)
+    app = App(args, sdir, store, faults, authz, policies)
 
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.minimum_version = ssl.TLSVersion.TLSv1_2
@@ -2559,7 +3499,7 @@ def main(argv=None):
     app.port = port
     url = "https://127.0.0.1:%d" % port
     write_kubeconfigs(sdir, url, toks, nsr)
-    write_users(sdir, toks, nsr)
+    write_users(sdir, toks, nsr, prober_ns)
 
     def shutdown(*_):
         if not stop.is_set():

@@ -23,6 +23,7 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 SERVER = os.path.join(HERE, "kubeapi.py")
 FIXTURES = os.path.join(HERE, "fixtures")
+CLUSTER7 = os.path.join(os.path.dirname(os.path.dirname(HERE)), "testdata", "cluster7")
 sys.path.insert(0, HERE)
 import kubeapi  # noqa: E402  (for the in-process generator and selector tests)
 
@@ -48,7 +49,7 @@ def decode_token(tok):
 class Server:
     """One kubeapi.py process in its own temporary state directory."""
 
-    def __init__(self, *extra, data=True):
+    def __init__(self, *extra, data=True, data_dir=FIXTURES):
         self.tmp = tempfile.mkdtemp(prefix="kubeapi-test-")
         self.sdir = os.path.join(self.tmp, "state")
         self.data = None
@@ -56,7 +57,7 @@ class Server:
                 "--request-log", os.path.join(self.tmp, "requests.log")]
         if data:
             self.data = os.path.join(self.tmp, "data")
-            shutil.copytree(FIXTURES, self.data)
+            shutil.copytree(data_dir, self.data, ignore=shutil.ignore_patterns("*.py", "*.md"))
             args += ["--data", self.data]
         args += list(extra)
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -89,7 +90,18 @@ class Server:
 
     def log(self):
         with open(os.path.join(self.tmp, "requests.log")) as f:
-            return [json.loads(line) for line in f if line.strip()]
+            lines = f.read().split("\n")
+        # the server logs a request after answering it: the last line may still be being written
+        return [json.loads(line) for line in lines[:-1] if line.strip()]
+
+    def wait_log(self, pred, timeout=10):
+        """The request log once pred(records) holds (the server logs after it answers)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            recs = self.log()
+            if pred(recs) or time.monotonic() > deadline:
+                return recs
+            time.sleep(0.05)
 
     def ctx(self, cert=None):
         c = ssl.create_default_context(cafile=self.file("ca.crt"))
@@ -118,6 +130,17 @@ class Server:
     def json(self, path, **kw):
         st, hd, data = self.request(path, **kw)
         return st, hd, json.loads(data)
+
+    def audit(self):
+        with open(self.file("audit.log")) as f:
+            return [json.loads(line) for line in f if line.strip()]
+
+    def create(self, ns, pod, dry_run=True, **kw):
+        """POST a pod (dict) to NS; -> (status, headers, decoded body)."""
+        q = "?dryRun=All" if dry_run is True else ("?dryRun=" + dry_run if dry_run else "")
+        kw.setdefault("cert", "prober")
+        return self.json("/api/v1/namespaces/%s/pods%s" % (ns, q), method="POST", body=json.dumps(pod),
+                         headers={"Content-Type": "application/json"}, **kw)
 
     def stop(self):
         if self.proc.poll() is None:
@@ -158,14 +181,15 @@ class TestBasics(unittest.TestCase):
                   "reader.key", "nobody.crt", "nobody.key", "ns-reader.crt", "ns-reader.key", "other-ca.crt",
                   "other-ca.key", "untrusted.crt", "untrusted.key", "tokens.csv", "kubeconfig",
                   "kubeconfig-token", "kubeconfig-reader", "kubeconfig-nobody", "kubeconfig-ns-reader",
-                  "kubeconfig-untrusted", "kubeconfig-embedded", "users.json"):
+                  "kubeconfig-untrusted", "kubeconfig-embedded", "users.json", "prober.crt", "prober.key",
+                  "no-owners.crt", "no-owners.key", "kubeconfig-prober", "kubeconfig-no-owners", "audit.log"):
             self.assertTrue(os.path.exists(s.file(f)), f)
         kc = read(s.file("kubeconfig"))
         self.assertIn("certificate-authority: ca.crt", kc)
         self.assertIn("client-certificate: admin.crt", kc)
         self.assertIn("current-context: test-admin", kc)
         self.assertIn("server: https://127.0.0.1:%d" % s.port, kc)
-        self.assertEqual(set(s.tokens), {"admin", "reader", "nobody", "ns-reader"})
+        self.assertEqual(set(s.tokens), {"admin", "reader", "nobody", "ns-reader", "prober", "no-owners"})
         users = json.loads(read(s.file("users.json")))
         self.assertEqual(users["ns-reader"]["namespace"], "default")
 
@@ -728,6 +752,741 @@ class TestSelectorParser(unittest.TestCase):
         for bad in ("a b", "a in b", "a=b,", "=b", "a in (b"):
             with self.assertRaises(kubeapi.SelectorError, msg=bad):
                 p(bad)
+
+
+# ---------------------------------------------------------------------------
+# Issue 7: admission (server-side dry run), new resources, the cluster7 fixture
+# ---------------------------------------------------------------------------
+
+def c7(name):
+    with open(os.path.join(CLUSTER7, name), encoding="utf-8") as f:
+        return json.load(f)
+
+
+def probe_pod(name=None, sc=None, generate="probe-", image="registry.k8s.io/pause:3.10", **spec_extra):
+    md = {"name": name} if name else {"generateName": generate}
+    c = {"name": "probe", "image": image}
+    if sc is not None:
+        c["securityContext"] = sc
+    spec = {"containers": [c]}
+    spec.update(spec_extra)
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": md, "spec": spec}
+
+
+RESTRICTED_OK = {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}, "runAsNonRoot": True,
+                 "seccompProfile": {"type": "RuntimeDefault"}}
+PSA_RESTRICTED_DEFAULT = (
+    'allowPrivilegeEscalation != false (container "probe" must set securityContext.allowPrivilegeEscalation=false)'
+    ', unrestricted capabilities (container "probe" must set securityContext.capabilities.drop=["ALL"]), '
+    'runAsNonRoot != true (pod or container "probe" must set securityContext.runAsNonRoot=true), seccompProfile '
+    '(pod or container "probe" must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost")')
+KYVERNO_NET_RAW = (
+    'admission webhook "validate.kyverno.svc-fail" denied the request: \n\nresource Pod/data-pipeline/%s was '
+    'blocked due to the following policies \n\nrequire-drop-net-raw:\n  require-drop-net-raw: \'validation error: '
+    'Containers must drop ALL or NET_RAW, must not add NET_RAW or ALL, and must not be privileged. rule '
+    'require-drop-net-raw failed at path /spec/%s/\'\n')
+
+
+class KubectlMixin:
+    def kubectl(self, *args, kubeconfig="kubeconfig", check=True):
+        exe = shutil.which("kubectl")
+        if not exe:
+            print("\nkubectl not on PATH: skipping kubectl tests", file=sys.stderr)
+            self.skipTest("kubectl not on PATH")
+        env = dict(os.environ, HOME=self.s.tmp)
+        env.pop("KUBECONFIG", None)
+        r = subprocess.run([exe, "--kubeconfig", self.s.file(kubeconfig), "--cache-dir",
+                            os.path.join(self.s.tmp, "kcache-" + kubeconfig)] + list(args),
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, timeout=60)
+        if check and r.returncode != 0:
+            self.fail("kubectl %s failed (%d): %s" % (" ".join(args), r.returncode, r.stderr.decode()))
+        return r
+
+
+class TestAdmission(KubectlMixin, unittest.TestCase):
+    """Dry-run creates against testdata/cluster7 and its admission.json."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.s = Server("--git-version", "v1.32.4", data_dir=CLUSTER7)
+        cls.npods = len(c7("pods.json")["items"])
+
+    @classmethod
+    def tearDownClass(cls):
+        s = cls.s
+        try:
+            # the server is read-only: nothing was ever created for real, and the pod list is unchanged
+            real = [a for a in s.audit() if not a["dryRun"] and a["code"] < 300]
+            st, _, d = s.json("/api/v1/pods")
+            assert (real, st, len(d["items"])) == ([], 200, cls.npods), (real, st, len(d["items"]))
+        finally:
+            rc = s.stop()
+        assert rc == 0, rc
+
+    def test_rbac_create_forbidden(self):
+        s = self.s
+        for cert in ("reader", "nobody", "ns-reader", "no-owners"):
+            st, _, d = s.create("legacy-apps", probe_pod(), cert=cert)
+            self.assertEqual(st, 403, cert)
+            self.assertEqual(d, {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+                                 "message": 'pods is forbidden: User "%s" cannot create resource "pods" in API '
+                                            'group "" in the namespace "legacy-apps"' % cert,
+                                 "reason": "Forbidden", "details": {"kind": "pods"}, "code": 403})
+        st, _, d = s.create("legacy-apps", probe_pod(), cert=None, token=s.tokens["reader"])
+        self.assertEqual((st, d["message"]), (403, 'pods is forbidden: User "reader" cannot create resource "pods" '
+                                                   'in API group "" in the namespace "legacy-apps"'))
+        for kw in ({"cert": "prober"}, {"cert": None, "token": s.tokens["prober"]}, {"cert": "admin"}):
+            st, _, d = s.create("legacy-apps", probe_pod(), **kw)
+            self.assertEqual((st, d["kind"]), (201, "Pod"), kw)
+        recs = [a for a in s.audit() if a["decision"] == "forbidden"]
+        self.assertEqual({a["user"] for a in recs}, {"reader", "nobody", "ns-reader", "no-owners"})
+        self.assertTrue(all(a["code"] == 403 and a["by"] == "RBAC" for a in recs))
+
+    def test_ssar_create_pods(self):
+        s = self.s
+        for cert, want in (("prober", True), ("admin", True), ("reader", False), ("nobody", False),
+                           ("no-owners", False), ("ns-reader", False)):
+            body = json.dumps({"kind": "SelfSubjectAccessReview", "apiVersion": "authorization.k8s.io/v1",
+                               "spec": {"resourceAttributes": {"namespace": "payments", "verb": "create",
+                                                               "resource": "pods"}}})
+            st, _, d = s.json("/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", method="POST", body=body,
+                              cert=cert, headers={"Content-Type": "application/json"})
+            self.assertEqual((st, d["status"]["allowed"]), (201, want), cert)
+        body = json.dumps({"kind": "SelfSubjectRulesReview", "apiVersion": "authorization.k8s.io/v1",
+                           "spec": {"namespace": "payments"}})
+        st, _, d = s.json("/apis/authorization.k8s.io/v1/selfsubjectrulesreviews", method="POST", body=body,
+                          cert="prober", headers={"Content-Type": "application/json"})
+        self.assertIn({"verbs": ["create"], "apiGroups": [""], "resources": ["pods"]}, d["status"]["resourceRules"])
+        st, _, d = s.json("/apis/authorization.k8s.io/v1/selfsubjectrulesreviews", method="POST", body=body,
+                          cert="reader", headers={"Content-Type": "application/json"})
+        self.assertFalse([r for r in d["status"]["resourceRules"] if "create" in r["verbs"] and "pods" in
+                          r["resources"]])
+
+    def test_non_dry_run_refused(self):
+        s = self.s
+        n0 = len(s.audit())
+        for cert in ("prober", "admin"):
+            st, _, d = s.create("legacy-apps", probe_pod(name="real-create"), dry_run=None, cert=cert)
+            self.assertEqual((st, d["reason"], d["code"]), (405, "MethodNotAllowed", 405))
+            self.assertIn("dryRun=All", d["message"])
+        st, _, d = s.create("legacy-apps", probe_pod(name="x"), dry_run="Bogus")
+        self.assertEqual((st, d["reason"]), (422, "Invalid"))
+        self.assertIn('supported values: "All"', d["message"])
+        new = s.audit()[n0:]
+        self.assertEqual([(a["decision"], a["dryRun"], a["code"]) for a in new],
+                         [("refused", False, 405), ("refused", False, 405), ("invalid", False, 422)])
+        def refused(recs):
+            return [r for r in recs if r["method"] == "POST" and r["path"] == "/api/v1/namespaces/legacy-apps/pods"
+                    and (r["query"], r["status"], r.get("dry-run"), r.get("admission")) == ("", 405, False, "refused")]
+        self.assertEqual(len(refused(s.wait_log(lambda recs: len(refused(recs)) >= 2))), 2)
+        st, _, d = s.json("/api/v1/namespaces/legacy-apps/pods/real-create")
+        self.assertEqual(st, 404)
+        for method in ("PUT", "PATCH", "DELETE"):
+            st, _, d = s.json("/api/v1/namespaces/legacy-apps/pods/cache-0?dryRun=All", method=method, body="{}",
+                              cert="admin")
+            self.assertEqual((st, d["reason"]), (405, "MethodNotAllowed"), method)
+
+    def test_psa_restricted_denial(self):
+        s = self.s
+        st, hd, d = s.create("payments", probe_pod(name="probe-a"))
+        self.assertEqual(st, 403)
+        self.assertEqual(d, {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+                             "message": 'pods "probe-a" is forbidden: violates PodSecurity "restricted:latest": '
+                                        + PSA_RESTRICTED_DEFAULT,
+                             "reason": "Forbidden", "details": {"name": "probe-a", "kind": "pods"}, "code": 403})
+        st, _, d = s.create("payments", probe_pod(name="probe-b", sc={"capabilities": {"add": ["NET_RAW"]}}))
+        self.assertEqual(st, 403)
+        self.assertIn('unrestricted capabilities (container "probe" must set securityContext.capabilities.drop='
+                      '["ALL"]; container "probe" must not include "NET_RAW" in securityContext.capabilities.add)',
+                      d["message"])
+        # generateName: the name is generated before validating admission, so the message names the pod
+        st, _, d = s.create("payments", probe_pod(generate="kubecapscan-probe-"))
+        self.assertRegex(d["message"], r'^pods "kubecapscan-probe-[a-z0-9]{5}" is forbidden: violates PodSecurity')
+        self.assertEqual(d["details"]["name"], d["message"].split('"')[1])
+        # drop "all" is not "ALL" for Pod Security; a compliant pod is admitted
+        sc = dict(RESTRICTED_OK, capabilities={"drop": ["all"]})
+        st, _, d = s.create("payments", probe_pod(name="probe-c", sc=sc))
+        self.assertEqual(st, 403)
+        self.assertIn('unrestricted capabilities (container "probe" must set securityContext.capabilities.drop=',
+                      d["message"])
+        st, _, d = s.create("payments", probe_pod(name="probe-d", sc=RESTRICTED_OK))
+        self.assertEqual((st, d["metadata"]["name"], d["metadata"]["namespace"]), (201, "probe-d", "payments"))
+        self.assertRegex(d["metadata"]["uid"], r"^[0-9a-f]{8}-[0-9a-f]{4}-")
+        self.assertIn("creationTimestamp", d["metadata"])
+        self.assertNotIn("resourceVersion", d["metadata"])
+        self.assertEqual(list(d)[:3], ["kind", "apiVersion", "metadata"])
+        a = [x for x in s.audit() if x["name"] == "probe-a"][-1]
+        self.assertEqual((a["decision"], a["by"], a["dryRun"], a["user"]), ("denied", "PodSecurity", True, "prober"))
+
+    def test_psa_baseline(self):
+        s = self.s
+        st, hd, d = s.create("team-baseline", probe_pod(name="probe-a"))
+        self.assertEqual(st, 201)
+        self.assertEqual(hd["Warning"], '299 - "would violate PodSecurity \\"restricted:latest\\": '
+                         + PSA_RESTRICTED_DEFAULT.replace('"', '\\"') + '"')
+        self.assertNotIn("securityContext", d["spec"]["containers"][0])
+        st, hd, d = s.create("team-baseline", probe_pod(name="probe-b", sc={"capabilities": {"add": ["NET_RAW"]}}))
+        self.assertEqual((st, d["message"]), (403, 'pods "probe-b" is forbidden: violates PodSecurity '
+                                                   '"baseline:v1.29": non-default capabilities (container "probe" '
+                                                   'must not include "NET_RAW" in securityContext.capabilities.add)'))
+        # the baseline list is case-sensitive and has no NET_RAW; privileged and host namespaces are baseline too
+        st, _, d = s.create("team-baseline", probe_pod(name="probe-c", sc={"privileged": True}, hostNetwork=True))
+        self.assertEqual(d["message"], 'pods "probe-c" is forbidden: violates PodSecurity "baseline:v1.29": '
+                                       'host namespaces (hostNetwork=true), privileged (container "probe" must not '
+                                       'set securityContext.privileged=true)')
+        st, _, d = s.create("team-baseline", probe_pod(name="probe-d", sc={"capabilities": {"add": ["CHOWN"]}}))
+        self.assertEqual(st, 201)
+
+    def test_kyverno_deny_net_raw(self):
+        s = self.s
+        st, _, d = s.create("data-pipeline", probe_pod(name="probe-a"))
+        self.assertEqual(st, 400)
+        self.assertEqual(d, {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+                             "message": KYVERNO_NET_RAW % ("probe-a", "containers/0/securityContext/capabilities/"
+                                                                      "drop"), "code": 400})
+        st, _, d = s.create("data-pipeline", probe_pod(name="probe-b", sc={"capabilities": {
+            "add": ["NET_RAW"], "drop": ["ALL"]}}))
+        self.assertEqual((st, d["message"]), (400, KYVERNO_NET_RAW % (
+            "probe-b", "containers/0/securityContext/capabilities/add")))
+        st, _, d = s.create("data-pipeline", probe_pod(name="probe-c", sc={"privileged": True, "capabilities": {
+            "drop": ["ALL"]}}))
+        self.assertEqual((st, d["message"]), (400, KYVERNO_NET_RAW % (
+            "probe-c", "containers/0/securityContext/privileged")))
+        pod = probe_pod(name="probe-d", sc={"capabilities": {"drop": ["NET_RAW"]}})
+        pod["spec"]["initContainers"] = [{"name": "init", "image": "busybox:1.36"}]
+        st, _, d = s.create("data-pipeline", pod)
+        self.assertEqual((st, d["message"]), (400, KYVERNO_NET_RAW % (
+            "probe-d", "initContainers/0/securityContext/capabilities/drop")))
+        for sc in ({"capabilities": {"drop": ["NET_RAW"]}}, {"capabilities": {"drop": ["ALL"]}}):
+            st, _, d = s.create("data-pipeline", probe_pod(name="probe-e", sc=sc))
+            self.assertEqual(st, 201, sc)
+        a = [x for x in s.audit() if x["name"] == "probe-a" and x["namespace"] == "data-pipeline"][-1]
+        self.assertEqual((a["decision"], a["by"], a["code"]), ("denied", "require-drop-net-raw", 400))
+
+    def test_mutate_drop_all(self):
+        s = self.s
+        st, _, d = s.create("ml-serving", probe_pod(name="probe-a"))
+        self.assertEqual(st, 201)
+        self.assertEqual(d["spec"]["containers"][0]["securityContext"], {"capabilities": {"drop": ["ALL"]}})
+        self.assertIn("add-drop-all.add-drop-all.kyverno.io: added /spec/containers/0/securityContext\n",
+                      d["metadata"]["annotations"]["policies.kyverno.io/last-applied-patches"])
+        st, _, d = s.create("ml-serving", probe_pod(name="probe-b", sc={"runAsUser": 1000, "capabilities": {
+            "add": ["NET_ADMIN", "NET_RAW"], "drop": ["MKNOD"]}}))
+        self.assertEqual((st, d["spec"]["containers"][0]["securityContext"]),
+                         (201, {"runAsUser": 1000, "capabilities": {"add": ["NET_ADMIN"], "drop": ["MKNOD", "ALL"]}}))
+        st, _, d = s.create("ml-serving", probe_pod(name="probe-c", sc={"capabilities": {"add": ["NET_RAW"]}}))
+        self.assertEqual(d["spec"]["containers"][0]["securityContext"], {"capabilities": {"drop": ["ALL"]}})
+        a = [x for x in s.audit() if x["name"] == "probe-c"][-1]
+        self.assertEqual((a["decision"], a["mutatedBy"]), ("admitted", ["add-drop-all"]))
+
+    def test_deny_all_runs_before_pod_security(self):
+        s = self.s
+        for pod in (probe_pod(name="probe-a"), probe_pod(name="probe-b", sc=RESTRICTED_OK),
+                    probe_pod(generate="kubecapscan-probe-", sc={"capabilities": {"add": ["NET_RAW"]}})):
+            st, _, d = s.create("checkout", pod)
+            name = pod["metadata"].get("name", "")
+            self.assertEqual((st, d["code"], "reason" in d), (400, 400, False))
+            self.assertEqual(d["message"], 'admission webhook "mutate.kyverno.svc-fail" denied the request: \n\n'
+                             'resource Pod/checkout/%s was blocked due to the following policies \n\n'
+                             'verify-image-signatures:\n  verify-cosign-signature: \'failed to verify image '
+                             'registry.k8s.io/pause:3.10: .attestors[0].entries[0].keys: no signatures found\'\n'
+                             % name)
+
+    def test_no_dry_run_webhook(self):
+        st, _, d = self.s.create("mesh-demo", probe_pod(name="probe-a", sc=RESTRICTED_OK))
+        self.assertEqual(d, {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+                             "message": 'admission webhook "sidecar-injector.mesh.example.com" does not support '
+                                        'dry run', "reason": "BadRequest", "code": 400})
+
+    def test_unprotected_namespaces_admit(self):
+        for ns in ("legacy-apps", "default", "kube-system", "monitoring"):
+            st, _, d = self.s.create(ns, probe_pod(name="probe-a", sc={"capabilities": {"add": ["NET_RAW"]}}))
+            self.assertEqual((st, d["spec"]["containers"][0]["securityContext"]),
+                             (201, {"capabilities": {"add": ["NET_RAW"]}}), ns)
+            self.assertEqual(d["status"]["phase"], "Pending")
+
+    def test_fixture_probe_matrix(self):
+        """expected.json's control/default/NET_RAW probes: A admitted, M admitted mutated, D denied."""
+        exp = c7("expected.json")
+        want = {"default": "AAA", "kube-system": "AAA", "payments": "ADD", "checkout": "DDD",
+                "data-pipeline": "ADD", "ml-serving": "AMM", "legacy-apps": "AAA", "mesh-demo": "DDD",
+                "team-baseline": "AAD", "monitoring": "AAA"}
+        self.assertEqual(set(want), set(exp["namespaces"]))
+        for ns, codes in want.items():
+            got = ""
+            for k in ("probeControlPod", "probeDefaultPod", "probeNetRawPod"):
+                st, _, d = self.s.create(ns, exp[k])
+                if st != 201:
+                    got += "D"
+                    continue
+                self.assertEqual(d["kind"], "Pod")
+                got += "M" if d["spec"]["containers"][0] != exp[k]["spec"]["containers"][0] else "A"
+            self.assertEqual(got, codes, ns)
+
+    def test_bad_requests(self):
+        s = self.s
+        st, _, d = s.create("nope", probe_pod(name="x"))
+        self.assertEqual((st, d["message"], d["details"]), (404, 'namespaces "nope" not found',
+                                                            {"name": "nope", "kind": "namespaces"}))
+        pod = probe_pod(name="x")
+        pod["metadata"]["namespace"] = "payments"
+        st, _, d = s.create("legacy-apps", pod)
+        self.assertEqual((st, d["message"]), (400, "the namespace of the provided object does not match the "
+                                                   "namespace sent on the request"))
+        st, _, d = s.create("legacy-apps", {"apiVersion": "v1", "kind": "Pod", "metadata": {},
+                                            "spec": {"containers": [{"name": "a", "image": "b"}]}})
+        self.assertEqual((st, d["reason"], d["message"]), (422, "Invalid", 'Pod "" is invalid: metadata.name: '
+                                                           'Required value: name or generateName is required'))
+        st, _, d = s.create("legacy-apps", probe_pod(name="Bad_Name"))
+        self.assertEqual((st, d["details"]["causes"][0]["field"]), (422, "metadata.name"))
+        st, _, d = s.create("legacy-apps", {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "x"},
+                                            "spec": {"containers": []}})
+        self.assertEqual((st, d["message"]), (422, 'Pod "x" is invalid: spec.containers: Required value'))
+        st, _, d = s.json("/api/v1/namespaces/legacy-apps/pods?dryRun=All", method="POST", body="{not json",
+                          cert="prober", headers={"Content-Type": "application/json"})
+        self.assertEqual((st, d["reason"]), (400, "BadRequest"))
+        st, _, d = s.create("legacy-apps", {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {
+            "name": "x"}})
+        self.assertEqual(st, 400)
+        for sc in ({"seccompProfile": "RuntimeDefault"}, {"capabilities": {"drop": "ALL"}}):
+            st, _, d = s.create("payments", probe_pod(name="x", sc=sc))
+            self.assertEqual((st, d["reason"]), (400, "BadRequest"), sc)
+            self.assertIn('cannot be handled as a Pod', d["message"])
+
+    def test_new_resources(self):
+        s = self.s
+        want = {"nodes": ("", "v1", "nodes.json", False), "runtimeclasses": ("node.k8s.io", "v1",
+                                                                             "runtimeclasses.json", False),
+                "replicasets": ("apps", "v1", "replicasets.json", True),
+                "deployments": ("apps", "v1", "deployments.json", True),
+                "statefulsets": ("apps", "v1", "statefulsets.json", True),
+                "daemonsets": ("apps", "v1", "daemonsets.json", True), "jobs": ("batch", "v1", "jobs.json", True),
+                "cronjobs": ("batch", "v1", "cronjobs.json", True)}
+        st, _, groups = s.json("/apis", cert="reader")
+        names = [g["name"] for g in groups["groups"]]
+        for g in ("apps", "batch", "node.k8s.io"):
+            self.assertIn(g, names)
+        for res, (g, v, fn, namespaced) in want.items():
+            base = "/api/v1" if not g else "/apis/%s/%s" % (g, v)
+            items = c7(fn)["items"]
+            st, _, disc = s.json(base, cert="reader")
+            ent = [r for r in disc["resources"] if r["name"] == res]
+            self.assertEqual((st, len(ent)), (200, 1), res)
+            self.assertEqual(ent[0]["namespaced"], namespaced, res)
+            for cert in ("reader", "prober", "admin"):
+                seen, tok, pages = [], "", 0
+                while True:
+                    st, _, d = s.json(base + "/" + res + "?limit=2" + ("&continue=" + tok if tok else ""), cert=cert)
+                    self.assertEqual(st, 200, (res, cert))
+                    seen += d["items"]
+                    pages += 1
+                    tok = d["metadata"].get("continue")
+                    if not tok:
+                        break
+                self.assertEqual(keyset(seen), keyset(items), (res, cert))
+                self.assertEqual(pages, max(1, (len(items) + 1) // 2), res)
+            st, _, d = s.json(base + "/" + res, cert="reader", headers={
+                "Accept": "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json"})
+            self.assertEqual((d["kind"], d["apiVersion"]), ("PartialObjectMetadataList", "meta.k8s.io/v1"))
+            self.assertEqual(keyset(d["items"]), keyset(items))
+            self.assertEqual([i["metadata"]["uid"] for i in d["items"]],
+                             [i["metadata"]["uid"] for i in sorted(items, key=lambda i: (
+                                 "%s/%s" % (i["metadata"].get("namespace", ""), i["metadata"]["name"])
+                                 if namespaced else i["metadata"]["name"]).encode())])
+            if namespaced:
+                ns = items[0]["metadata"]["namespace"]
+                path = "%s/namespaces/%s/%s/%s" % (base, ns, res, items[0]["metadata"]["name"])
+            else:
+                path = "%s/%s/%s" % (base, res, items[0]["metadata"]["name"])
+            st, _, d = s.json(path, cert="reader", headers={
+                "Accept": "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1"})
+            self.assertEqual((st, d["kind"], d["metadata"]["uid"]), (200, "PartialObjectMetadata",
+                                                                     items[0]["metadata"]["uid"]))
+            st, _, d = s.json(base + "/" + res, cert="no-owners")
+            scope = " at the cluster scope"
+            self.assertEqual((st, d["message"]), (403, '%s is forbidden: User "no-owners" cannot list resource "%s" '
+                                                       'in API group "%s"%s' % (res if not g else res + "." + g, res,
+                                                                                g, scope)), res)
+            st, _, d = s.json(path, cert="no-owners")
+            self.assertEqual(st, 403, path)
+        for path in ("/api/v1/pods", "/api/v1/namespaces", "/api/v1/namespaces/legacy-apps/pods/cache-0",
+                     "/api/v1/namespaces/payments"):
+            st, _, d = s.json(path, cert="no-owners")
+            self.assertEqual(st, 200, path)
+        st, _, d = s.json("/apis/node.k8s.io/v1/runtimeclasses/gvisor", cert="reader")
+        self.assertEqual((d["kind"], d["apiVersion"], d["handler"]), ("RuntimeClass", "node.k8s.io/v1", "runsc"))
+        st, _, d = s.json("/api/v1/nodes", cert="reader")
+        self.assertEqual({n["metadata"]["name"]: n["status"]["nodeInfo"]["containerRuntimeVersion"]
+                          for n in d["items"]},
+                         {"cp-1": "containerd://1.7.20", "node-containerd-1": "containerd://1.7.20",
+                          "node-crio-1": "cri-o://1.30.4", "node-docker-1": "docker://27.1.1",
+                          "node-win-1": "containerd://1.7.20"})
+
+    # --- kubectl ----------------------------------------------------------
+    def _pod_file(self, pod):
+        path = os.path.join(self.s.tmp, "pod-%s.json" % pod["metadata"]["name"])
+        with open(path, "w") as f:
+            json.dump(pod, f)
+        return path
+
+    def test_kubectl_dry_run_server(self):
+        f_default = self._pod_file(probe_pod(name="kubectl-a"))
+        f_netraw = self._pod_file(probe_pod(name="kubectl-b", sc={"capabilities": {"add": ["NET_RAW"]}}))
+        r = self.kubectl("create", "-f", f_default, "--dry-run=server", "-n", "legacy-apps",
+                         kubeconfig="kubeconfig-prober")
+        self.assertEqual(r.stdout.strip(), b"pod/kubectl-a created (server dry run)")
+        r = self.kubectl("create", "-f", f_default, "--dry-run=server", "-n", "payments",
+                         kubeconfig="kubeconfig-prober", check=False)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn(('Error from server (Forbidden): error when creating "%s": pods "kubectl-a" is forbidden: '
+                       'violates PodSecurity "restricted:latest": ' % f_default).encode()
+                      + PSA_RESTRICTED_DEFAULT.encode(), r.stderr)
+        r = self.kubectl("create", "-f", f_netraw, "--dry-run=server", "-n", "team-baseline",
+                         kubeconfig="kubeconfig-prober", check=False)
+        self.assertIn(b'violates PodSecurity "baseline:v1.29": non-default capabilities', r.stderr)
+        r = self.kubectl("create", "-f", f_default, "--dry-run=server", "-n", "data-pipeline",
+                         kubeconfig="kubeconfig-prober", check=False)
+        self.assertIn(b'Error from server: error when creating', r.stderr)
+        self.assertIn(b'admission webhook "validate.kyverno.svc-fail" denied the request', r.stderr)
+        r = self.kubectl("create", "-f", f_default, "--dry-run=server", "-n", "mesh-demo",
+                         kubeconfig="kubeconfig-prober", check=False)
+        self.assertIn(b'admission webhook "sidecar-injector.mesh.example.com" does not support dry run', r.stderr)
+        r = self.kubectl("create", "-f", f_netraw, "--dry-run=server", "-n", "ml-serving", "-o", "json",
+                         kubeconfig="kubeconfig-prober")
+        self.assertEqual(json.loads(r.stdout)["spec"]["containers"][0]["securityContext"],
+                         {"capabilities": {"drop": ["ALL"]}})
+        r = self.kubectl("create", "-f", f_default, "--dry-run=server", "-n", "legacy-apps",
+                         kubeconfig="kubeconfig-reader", check=False)
+        self.assertIn(b'pods is forbidden: User "reader" cannot create resource "pods" in API group "" in the '
+                      b'namespace "legacy-apps"', r.stderr)
+        for kc, want in (("kubeconfig-prober", b"yes"), ("kubeconfig-reader", b"no"), ("kubeconfig", b"yes")):
+            r = self.kubectl("auth", "can-i", "create", "pods", "-n", "payments", kubeconfig=kc, check=False)
+            self.assertEqual(r.stdout.strip(), want, kc)
+        def posts_of(recs):
+            return [x for x in recs if x["method"] == "POST" and x["path"].endswith("/pods")
+                    and x["user-agent"] and x["user-agent"].startswith("kubectl")]
+        posts = posts_of(self.s.wait_log(lambda recs: len(posts_of(recs)) >= 7))
+        self.assertEqual(len(posts), 7)
+        self.assertTrue(posts)
+        self.assertTrue(all("dryRun=All" in x["query"] for x in posts), posts)
+
+    def test_kubectl_get_workloads(self):
+        r = self.kubectl("get", "deploy,rs,jobs,cronjobs,nodes,runtimeclasses,sts,ds", "-A", "-o", "json",
+                         kubeconfig="kubeconfig-reader")
+        got = {(i["kind"], i["metadata"].get("namespace", ""), i["metadata"]["name"])
+               for i in json.loads(r.stdout)["items"]}
+        want = set()
+        for fn, kind in (("deployments.json", "Deployment"), ("replicasets.json", "ReplicaSet"),
+                         ("jobs.json", "Job"), ("cronjobs.json", "CronJob"), ("nodes.json", "Node"),
+                         ("runtimeclasses.json", "RuntimeClass"), ("statefulsets.json", "StatefulSet"),
+                         ("daemonsets.json", "DaemonSet")):
+            want |= {(kind, i["metadata"].get("namespace", ""), i["metadata"]["name"]) for i in c7(fn)["items"]}
+        self.assertEqual(got, want)
+        r = self.kubectl("get", "deploy,rs,jobs,cronjobs,nodes,runtimeclasses", "-A", kubeconfig="kubeconfig-reader")
+        for name in (b"deployment.apps/web-frontend", b"replicaset.apps/web-frontend-6b7f9c8d4",
+                     b"cronjob.batch/nightly-etl", b"node/node-crio-1", b"runtimeclass.node.k8s.io/gvisor"):
+            self.assertIn(name, r.stdout)
+        r = self.kubectl("get", "rs", "-A", kubeconfig="kubeconfig-no-owners", check=False)
+        self.assertIn(b'replicasets.apps is forbidden: User "no-owners" cannot list resource "replicasets" in API '
+                      b'group "apps" at the cluster scope', r.stderr)
+        r = self.kubectl("get", "pods", "-A", "-o", "json", kubeconfig="kubeconfig-no-owners")
+        self.assertEqual(len(json.loads(r.stdout)["items"]), self.npods)
+
+
+class TestAdmissionConfig(KubectlMixin, unittest.TestCase):
+    """PSA exemptions, --prober-namespaces, --psa-default-enforce and admission.json engines."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.s = Server("--git-version", "v1.32.4", "--psa-exempt-users", "prober",
+                       "--prober-namespaces", "payments,legacy-apps,checkout,data-pipeline",
+                       "--psa-exempt-runtimeclasses", "gvisor", "--psa-default-enforce", "baseline:v1.28",
+                       data_dir=CLUSTER7)
+
+    @classmethod
+    def tearDownClass(cls):
+        assert cls.s.stop() == 0
+
+    def write_policies(self, policies):
+        path = os.path.join(self.s.data, "admission.json")
+        with open(path + ".tmp", "w") as f:
+            json.dump(policies, f)
+        os.replace(path + ".tmp", path)
+
+    def test_prober_exempt_from_psa(self):
+        s = self.s
+        st, _, d = s.create("payments", probe_pod(name="probe-a", sc={"capabilities": {"add": ["NET_RAW"]}}))
+        self.assertEqual(st, 201)  # the prober's own identity is exempt
+        st, _, d = s.create("payments", probe_pod(name="probe-a"), cert="admin")
+        self.assertEqual((st, d["message"]), (403, 'pods "probe-a" is forbidden: violates PodSecurity '
+                                                   '"restricted:latest": ' + PSA_RESTRICTED_DEFAULT))
+        st, _, d = s.create("payments", probe_pod(name="probe-b", runtimeClassName="gvisor"), cert="admin")
+        self.assertEqual(st, 201)  # exempt runtime class
+
+    def test_prober_namespaces(self):
+        s = self.s
+        st, _, d = s.create("team-baseline", probe_pod(name="probe-a"))
+        self.assertEqual((st, d["message"]), (403, 'pods is forbidden: User "prober" cannot create resource "pods" '
+                                                   'in API group "" in the namespace "team-baseline"'))
+        body = json.dumps({"kind": "SelfSubjectAccessReview", "apiVersion": "authorization.k8s.io/v1",
+                           "spec": {"resourceAttributes": {"verb": "create", "resource": "pods"}}})
+        for ns, want in (("payments", True), ("team-baseline", False), (None, False)):
+            spec = json.loads(body)
+            if ns:
+                spec["spec"]["resourceAttributes"]["namespace"] = ns
+            st, _, d = s.json("/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", method="POST",
+                              body=json.dumps(spec), cert="prober", headers={"Content-Type": "application/json"})
+            self.assertEqual(d["status"]["allowed"], want, ns)
+        st, _, d = s.json("/api/v1/namespaces/team-baseline/pods", cert="prober")
+        self.assertEqual(st, 200)  # still reads everything
+        r = self.kubectl("auth", "can-i", "create", "pods", "-n", "team-baseline", kubeconfig="kubeconfig-prober",
+                         check=False)
+        self.assertEqual(r.stdout.strip(), b"no")
+
+    def test_psa_default_enforce(self):
+        # legacy-apps has no labels: the AdmissionConfiguration default (baseline:v1.28) applies
+        st, _, d = self.s.create("legacy-apps", probe_pod(name="probe-a", sc={"capabilities": {"add": ["NET_RAW"]}}),
+                                 cert="admin")
+        self.assertEqual((st, d["message"]), (403, 'pods "probe-a" is forbidden: violates PodSecurity '
+                                                   '"baseline:v1.28": non-default capabilities (container "probe" '
+                                                   'must not include "NET_RAW" in securityContext.capabilities.add)'))
+
+    def test_engines_and_order(self):
+        s = self.s
+        orig = read(os.path.join(s.data, "admission.json"))
+        try:
+            self.write_policies([
+                {"name": "allowed-repos", "type": "deny-all", "namespaces": ["pay*"]},
+                {"name": "net-raw-vap", "type": "deny-net-raw", "engine": "vap", "namespaces": ["legacy-*"],
+                 "excludeUsers": ["admin"]},
+                {"name": "gk-net-raw", "type": "deny-net-raw", "engine": "gatekeeper", "namespaces": ["legacy-*"]},
+                {"name": "audit-hook.example.com", "type": "no-dry-run", "namespaces": ["data-pipeline"]},
+                {"name": "vap-deny", "type": "deny-all", "engine": "vap", "namespaces": ["data-pipeline"],
+                 "message": "no new pods here"}])
+            # PodSecurity (validating) runs before a validating webhook: admin gets the PSA message ...
+            st, _, d = s.create("payments", probe_pod(name="probe-a"), cert="admin")
+            self.assertEqual((st, d["message"].split(":")[0]), (403, 'pods "probe-a" is forbidden'))
+            self.assertIn("violates PodSecurity", d["message"])
+            # ... and a compliant pod (or an exempt prober) reaches Gatekeeper
+            for kw in ({"cert": "admin", "pod": probe_pod(name="probe-b", sc=RESTRICTED_OK)},
+                       {"cert": "prober", "pod": probe_pod(name="probe-b")}):
+                st, _, d = s.create("payments", kw["pod"], cert=kw["cert"])
+                self.assertEqual(d, {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+                                     "message": 'admission webhook "validation.gatekeeper.sh" denied the request: '
+                                                '[allowed-repos] container <probe> has an invalid image repo '
+                                                '<registry.k8s.io/pause:3.10>, allowed repos are '
+                                                '["registry.internal.example.com/"]',
+                                     "reason": "Forbidden", "code": 403})
+            # ValidatingAdmissionPolicy runs before validating webhooks
+            st, _, d = s.create("legacy-apps", probe_pod(name="probe-c"))
+            self.assertEqual((st, d["details"]), (403, {"name": "probe-c", "kind": "pods"}))
+            self.assertTrue(d["message"].startswith("pods \"probe-c\" is forbidden: ValidatingAdmissionPolicy "
+                                                    "'net-raw-vap' with binding 'net-raw-vap-binding' denied "
+                                                    "request: failed expression: "), d["message"])
+            # excludeUsers: admin skips the VAP and meets Gatekeeper
+            st, _, d = s.create("legacy-apps", probe_pod(name="probe-c"), cert="admin")
+            self.assertEqual(d["message"], 'admission webhook "validation.gatekeeper.sh" denied the request: '
+                                           '[gk-net-raw] container <probe> must drop ALL or NET_RAW')
+            # a validating webhook with side effects: the VAP (earlier) denies first
+            st, _, d = s.create("data-pipeline", probe_pod(name="probe-d"))
+            self.assertEqual(d["message"], "pods \"probe-d\" is forbidden: ValidatingAdmissionPolicy 'vap-deny' "
+                                           "with binding 'vap-deny-binding' denied request: no new pods here")
+            self.write_policies([{"name": "audit-hook.example.com", "type": "no-dry-run",
+                                  "namespaces": ["data-pipeline"]}])
+            st, _, d = s.create("data-pipeline", probe_pod(name="probe-d"))
+            self.assertEqual((st, d["message"]), (400, 'admission webhook "audit-hook.example.com" does not support '
+                                                       'dry run'))
+            # a broken file keeps the previous policies
+            with open(os.path.join(s.data, "admission.json"), "w") as f:
+                f.write("[{\"name\": 1}]")
+            st, _, d = s.create("data-pipeline", probe_pod(name="probe-d"))
+            self.assertEqual(st, 400)
+            self.write_policies([])
+            st, _, d = s.create("data-pipeline", probe_pod(name="probe-d"))
+            self.assertEqual(st, 201)
+        finally:
+            with open(os.path.join(s.data, "admission.json"), "w") as f:
+                f.write(orig)
+
+    def test_bad_admission_file_fails_startup(self):
+        tmp = tempfile.mkdtemp(prefix="kubeapi-bad-")
+        try:
+            shutil.copytree(FIXTURES, os.path.join(tmp, "data"))
+            with open(os.path.join(tmp, "data", "admission.json"), "w") as f:
+                json.dump([{"name": "x", "type": "deny-everything"}], f)
+            r = subprocess.run([sys.executable, SERVER, "--state-dir", os.path.join(tmp, "st"), "--data",
+                                os.path.join(tmp, "data"), "--max-lifetime", "5"], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, timeout=60)
+            self.assertNotEqual(r.returncode, 0)
+            self.assertIn(b"type must be one of", r.stderr)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+class TestPodSecurityChecks(unittest.TestCase):
+    """kubeapi's Pod Security evaluation, in process."""
+
+    def ev(self, level, minor, containers, **spec):
+        spec = dict(spec, containers=containers)
+        return kubeapi.psa_detail(kubeapi.psa_evaluate(level, minor, {}, spec))
+
+    def test_versions_and_order(self):
+        c = [{"name": "a", "securityContext": {"privileged": True}}, {"name": "b"}]
+        self.assertEqual(self.ev("restricted", None, c),
+                         'privileged (container "a" must not set securityContext.privileged=true), '
+                         'allowPrivilegeEscalation != false (containers "a", "b" must set '
+                         'securityContext.allowPrivilegeEscalation=false), unrestricted capabilities (containers '
+                         '"a", "b" must set securityContext.capabilities.drop=["ALL"]), runAsNonRoot != true (pod or '
+                         'containers "a", "b" must set securityContext.runAsNonRoot=true), seccompProfile (pod or '
+                         'containers "a", "b" must set securityContext.seccompProfile.type to "RuntimeDefault" or '
+                         '"Localhost")')
+        add = [{"name": "a", "securityContext": dict(RESTRICTED_OK, capabilities={"add": ["NET_RAW"]})}]
+        # before v1.22 restricted has no drop-ALL check, and the baseline capability check applies
+        self.assertEqual(self.ev("restricted", 21, add), 'non-default capabilities (container "a" must not include '
+                                                         '"NET_RAW" in securityContext.capabilities.add)')
+        self.assertEqual(self.ev("restricted", 22, add), 'unrestricted capabilities (container "a" must set '
+                                                         'securityContext.capabilities.drop=["ALL"]; container "a" '
+                                                         'must not include "NET_RAW" in '
+                                                         'securityContext.capabilities.add)')
+        self.assertEqual(self.ev("baseline", None, [{"name": "a", "securityContext": {"capabilities": {
+            "add": ["net_raw", "CHOWN", "ALL"]}}}]), 'non-default capabilities (container "a" must not include '
+                                                     '"ALL", "net_raw" in securityContext.capabilities.add)')
+        self.assertEqual(self.ev("baseline", None, [{"name": "a"}]), "")
+        self.assertEqual(self.ev("privileged", None, c), "")
+
+    def test_windows_exemption(self):
+        c = [{"name": "w", "securityContext": {"runAsNonRoot": True}}]
+        win = {"os": {"name": "windows"}}
+        self.assertEqual(self.ev("restricted", None, c, **win), "")
+        self.assertEqual(self.ev("restricted", 24, c, **win),
+                         'allowPrivilegeEscalation != false (container "w" must set '
+                         'securityContext.allowPrivilegeEscalation=false), unrestricted capabilities (container "w" '
+                         'must set securityContext.capabilities.drop=["ALL"]), seccompProfile (pod or container "w" '
+                         'must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost")')
+        # node OS and nodeSelector do not count, only spec.os
+        self.assertIn("unrestricted capabilities", self.ev("restricted", None, c,
+                                                           nodeSelector={"kubernetes.io/os": "windows"}))
+
+    def test_label_parsing(self):
+        p = kubeapi.psa_enforce_policy
+        d = ("privileged", None)
+        self.assertEqual(p({}, d), d)
+        self.assertEqual(p({kubeapi.PSA_ENFORCE: "restricted"}, ("baseline", 20)), ("restricted", None))
+        self.assertEqual(p({kubeapi.PSA_ENFORCE: "Restricted"}, d), ("restricted", None))  # fails closed
+        self.assertEqual(p({kubeapi.PSA_ENFORCE: "baseline", kubeapi.PSA_ENFORCE_VERSION: "v1.x"}, d),
+                         ("baseline", None))
+        self.assertEqual(p({kubeapi.PSA_ENFORCE: "baseline", kubeapi.PSA_ENFORCE_VERSION: "v1.25"}, d),
+                         ("baseline", 25))
+        self.assertEqual(kubeapi.psa_policy_string("baseline", 25), "baseline:v1.25")
+        with self.assertRaises(ValueError):
+            kubeapi.parse_psa_default("strict")
+
+
+# ---- the fixture itself ------------------------------------------------------
+
+def rules_reason(pod, c):
+    """docs/rules.md, written independently of the hand-made expectations, to cross-check them."""
+    if ((pod["spec"].get("os") or {}).get("name")) == "windows":
+        return "NOT_APPLICABLE", "WINDOWS_POD"
+    sc = c.get("securityContext")
+    if sc and sc.get("privileged") is True:
+        return "FAIL", "PRIVILEGED"
+    caps = (sc or {}).get("capabilities")
+    add = [x.upper() for x in (caps or {}).get("add") or []]
+    drop = [x.upper() for x in (caps or {}).get("drop") or []]
+    if "NET_RAW" in add or "CAP_NET_RAW" in add:
+        return "FAIL", "ADD_NET_RAW"
+    if "ALL" in add:
+        return "FAIL", "ADD_ALL"
+    if "ALL" in drop:
+        return "PASS", "DROP_ALL"
+    if "NET_RAW" in drop:
+        return "PASS", "DROP_NET_RAW"
+    if "CAP_NET_RAW" in drop:
+        return "FAIL", "DROP_PREFIXED_INEFFECTIVE"
+    if sc is None:
+        return "FAIL", "NO_SECURITY_CONTEXT"
+    if caps is None:
+        return "FAIL", "NO_CAPABILITIES"
+    return "FAIL", "NO_MATCHING_DROP"
+
+
+class TestCluster7Fixture(unittest.TestCase):
+    def test_self_consistent(self):
+        pods = c7("pods.json")["items"]
+        nodes = {n["metadata"]["name"]: n for n in c7("nodes.json")["items"]}
+        nss = {n["metadata"]["name"]: n for n in c7("namespaces.json")["items"]}
+        owners = {}
+        for fn in ("replicasets.json", "deployments.json", "statefulsets.json", "daemonsets.json", "jobs.json",
+                   "cronjobs.json"):
+            doc = c7(fn)
+            for o in doc["items"]:
+                self.assertIn(o["metadata"]["namespace"], nss)
+                owners[o["metadata"]["uid"]] = (doc["kind"][:-4], o)
+        for n in nodes.values():
+            owners[n["metadata"]["uid"]] = ("Node", n)
+        uids = [o["metadata"]["uid"] for o in pods] + list(owners)
+        self.assertEqual(len(uids), len(set(uids)))
+        orphans = []
+        for p in pods:
+            md, spec = p["metadata"], p["spec"]
+            self.assertIn(md["namespace"], nss)
+            self.assertIn(spec["nodeName"], nodes)
+            rt = nodes[spec["nodeName"]]["status"]["nodeInfo"]["containerRuntimeVersion"].split(":")[0]
+            for cs in p["status"].get("containerStatuses", []) + p["status"].get("initContainerStatuses", []):
+                self.assertTrue(cs["containerID"].startswith(rt + "://"), (md["name"], cs["containerID"]))
+            for ref in md.get("ownerReferences", []):
+                self.assertTrue(ref["controller"])
+                if ref["uid"] not in owners:
+                    orphans.append(md["name"])
+                    continue
+                kind, o = owners[ref["uid"]]
+                self.assertEqual((kind, o["metadata"]["name"]), (ref["kind"], ref["name"]))
+                if kind != "Node":
+                    self.assertEqual(o["metadata"]["namespace"], md["namespace"])
+                    sel = o["spec"]["selector"]["matchLabels"]
+                    self.assertTrue(all(md["labels"].get(k) == v for k, v in sel.items()), md["name"])
+                else:
+                    self.assertTrue(md["name"].endswith("-" + o["metadata"]["name"]))
+                    self.assertIn("kubernetes.io/config.mirror", md["annotations"])
+            if spec.get("runtimeClassName"):
+                self.assertIn(spec["runtimeClassName"], {r["metadata"]["name"] for r in
+                                                         c7("runtimeclasses.json")["items"]})
+        self.assertEqual(orphans, ["orphan-worker-5f6d7c8b9-zzq4r"])
+        for kind, o in owners.values():  # ReplicaSet -> Deployment, Job -> CronJob
+            for ref in o["metadata"].get("ownerReferences", []):
+                self.assertEqual(owners[ref["uid"]][1]["metadata"]["name"], ref["name"])
+        policies = c7("admission.json")
+        self.assertEqual({p["type"] for p in policies}, {"deny-net-raw", "mutate-drop-all", "deny-all",
+                                                         "no-dry-run"})
+
+    def test_expected_matches_rules(self):
+        pods = {"%s/%s" % (p["metadata"]["namespace"], p["metadata"]["name"]): p for p in c7("pods.json")["items"]}
+        exp = c7("expected.json")
+        self.assertNotIn("items", exp)
+        self.assertEqual({"%s/%s" % (e["namespace"], e["name"]) for e in exp["pods"]}, set(pods))
+        lists = {"initContainer": "initContainers", "container": "containers",
+                 "ephemeralContainer": "ephemeralContainers"}
+        for e in exp["pods"]:
+            p = pods["%s/%s" % (e["namespace"], e["name"])]
+            self.assertEqual(e["uid"], p["metadata"]["uid"])
+            n = sum(len(p["spec"].get(lst) or []) for lst in lists.values())
+            self.assertEqual(len(e["containers"]), n, e["name"])
+            for c in e["containers"]:
+                spec_c = p["spec"][lists[c["type"]]][c["index"]]
+                self.assertEqual(spec_c["name"], c["name"])
+                self.assertEqual(rules_reason(p, spec_c), (c["verdict"], c["reason"]), (e["name"], c["name"]))
+        self.assertEqual({n: v["labelVerdict"]["reason"] for n, v in exp["namespaces"].items()},
+                         {"default": "UNLABELLED", "kube-system": "UNLABELLED", "payments": "ENFORCE_RESTRICTED",
+                          "checkout": "ENFORCE_RESTRICTED", "data-pipeline": "UNLABELLED",
+                          "ml-serving": "UNLABELLED", "legacy-apps": "UNLABELLED", "mesh-demo": "UNLABELLED",
+                          "team-baseline": "ENFORCE_BASELINE", "monitoring": "ENFORCE_PRIVILEGED"})
+        wl = {(w["namespace"], w["kind"], w["name"]): w for w in exp["workloads"]}
+        self.assertEqual(wl[("legacy-apps", "Deployment", "web-frontend")]["pods"], {"total": 3, "fail": 3})
+        self.assertFalse(wl[("legacy-apps", "ReplicaSet", "orphan-worker-5f6d7c8b9")]["resolved"])
+        self.assertIn(("data-pipeline", "CronJob", "nightly-etl"), wl)
+        self.assertIn(("kube-system", "Pod", "etcd-cp-1"), wl)
+        self.assertIn(("default", "Pod", "debug-shell"), wl)
 
 
 if __name__ == "__main__":
