@@ -8,6 +8,7 @@
 
 #include "kcs/alloc.h"
 #include "kcs/report.h"
+#include "kcs/workload.h"
 #include "kcs/banned.h"
 
 static const struct {
@@ -394,4 +395,46 @@ void kcs_report_flags(unsigned flags, const char *sep, char *buf, size_t size)
 			used += (size_t)snprintf(buf + used, size - used, "%s%s",
 						 used ? sep : "",
 						 kcs_flag_name(1u << i));
+}
+
+static void summary_count(yajl_gen g, const char *key,
+			  const struct kcs_count *c, int namespaces)
+{
+	kcs_json_str(g, key);
+	yajl_gen_map_open(g);
+	kcs_json_kint(g, "total", (long long)c->total);
+	kcs_json_kint(g, "pass", (long long)c->pass);
+	kcs_json_kint(g, "fail", (long long)c->fail);
+	if (namespaces) {
+		kcs_json_kint(g, "unknown", (long long)c->unknown);
+	} else {
+		kcs_json_kint(g, "notApplicable", (long long)c->not_applicable);
+		kcs_json_kint(g, "exempt", (long long)c->exempt);
+	}
+	yajl_gen_map_close(g);
+}
+
+void kcs_json_summary(yajl_gen g, const struct kcs_scan_result *res)
+{
+	yajl_gen_map_open(g);
+	summary_count(g, "namespaces", &res->namespaces, 1);
+	summary_count(g, "pods", &res->pods, 0);
+	summary_count(g, "containers", &res->containers, 0);
+	if (res->workloads) {
+		unsigned long long by[5];
+
+		kcs_workloads_counts(res->workloads, by);
+		kcs_json_str(g, "workloads");
+		yajl_gen_map_open(g);
+		kcs_json_kint(g, "total",
+			      (long long)kcs_workloads_count(res->workloads));
+		kcs_json_kint(g, "pass", (long long)by[KCS_VERDICT_PASS]);
+		kcs_json_kint(g, "fail", (long long)by[KCS_VERDICT_FAIL]);
+		kcs_json_kint(g, "notApplicable",
+			      (long long)by[KCS_VERDICT_NOT_APPLICABLE]);
+		kcs_json_kint(g, "unknown", (long long)by[KCS_VERDICT_UNKNOWN]);
+		kcs_json_kint(g, "exempt", (long long)by[KCS_VERDICT_EXEMPT]);
+		yajl_gen_map_close(g);
+	}
+	yajl_gen_map_close(g);
 }

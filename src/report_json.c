@@ -11,6 +11,8 @@
 
 #include "kcs/alloc.h"
 #include "kcs/report.h"
+#include "kcs/remediate.h"
+#include "kcs/workload.h"
 #include "kcs/version.h"
 #include "kcs/banned.h"
 
@@ -90,6 +92,24 @@ static void flags_array(yajl_gen g, unsigned flags,
 	yajl_gen_array_close(g);
 }
 
+/* {"kind","name"} of a reference (with "resolved" when >= 0), or null. */
+static void objref(yajl_gen g, const struct kcs_objref *r, int resolved)
+{
+	if (!r->present) {
+		yajl_gen_null(g);
+		return;
+	}
+	yajl_gen_map_open(g);
+	kv(g, "kind", r->kind);
+	str(g, "name");
+	strn(g, r->name.s, r->name.len);
+	if (resolved >= 0) {
+		str(g, "resolved");
+		yajl_gen_bool(g, resolved);
+	}
+	yajl_gen_map_close(g);
+}
+
 static enum kcs_err json_pod(struct kcs_report *rep, const struct kcs_pod *pod,
 			     struct kcs_error *err)
 {
@@ -111,6 +131,34 @@ static enum kcs_err json_pod(struct kcs_report *rep, const struct kcs_pod *pod,
 	kv(g, "reason", kcs_pod_reason_name(pod->reason));
 	str(g, "hostNetwork");
 	yajl_gen_bool(g, pod->host_network);
+	str(g, "node");
+	if (pod->node_name.len)
+		strn(g, pod->node_name.s, pod->node_name.len);
+	else
+		yajl_gen_null(g);
+	str(g, "owner");
+	objref(g, &pod->owner, -1);
+	str(g, "workload");
+	objref(g, &pod->workload, pod->workload_resolved);
+	str(g, "source");
+	if (pod->source.file) {
+		yajl_gen_map_open(g);
+		kv(g, "file", pod->source.file);
+		str(g, "line");
+		if (pod->source.line)
+			yajl_gen_integer(g, (long long)pod->source.line);
+		else
+			yajl_gen_null(g);
+		kv(g, "kind", pod->source.kind[0] ? pod->source.kind : "Pod");
+		str(g, "name");
+		if (pod->source.kind[0])
+			strn(g, pod->source.name.s, pod->source.name.len);
+		else
+			strn(g, pod->name.s, pod->name.len);
+		yajl_gen_map_close(g);
+	} else {
+		yajl_gen_null(g);
+	}
 	str(g, "containers");
 	yajl_gen_array_open(g);
 	for (i = 0; i < pod->n; i++) {
@@ -120,6 +168,7 @@ static enum kcs_err json_pod(struct kcs_report *rep, const struct kcs_pod *pod,
 		str(g, "name");
 		strn(g, c->name.s, c->name.len);
 		kv(g, "type", kcs_ctype_name(c->type));
+		kint(g, "index", c->index);
 		kv(g, "verdict", kcs_verdict_name(c->verdict));
 		kv(g, "reason", kcs_reason_name(c->reason));
 		str(g, "flags");
@@ -167,8 +216,11 @@ static void label_pair(yajl_gen g, const char *key, const struct kcs_label *lv,
 	yajl_gen_map_close(g);
 }
 
-static void json_namespace(yajl_gen g, const struct kcs_ns_entry *e)
+static enum kcs_err json_namespace(yajl_gen g, const struct kcs_ns_entry *e,
+				   struct kcs_error *err)
 {
+	struct kcs_remedy_ns fix = KCS_REMEDY_NS_INIT;
+	enum kcs_err rc;
 	const struct kcs_psa_labels *l = &e->labels;
 	char ver[32];
 
@@ -205,24 +257,89 @@ static void json_namespace(yajl_gen g, const struct kcs_ns_entry *e)
 	kint(g, "total", e->pods_total);
 	kint(g, "fail", e->pods_fail);
 	yajl_gen_map_close(g);
-	yajl_gen_map_close(g);
-}
-
-static void json_count(yajl_gen g, const char *key, const struct kcs_count *c,
-		       int namespaces)
-{
-	str(g, key);
-	yajl_gen_map_open(g);
-	kint(g, "total", c->total);
-	kint(g, "pass", c->pass);
-	kint(g, "fail", c->fail);
-	if (namespaces) {
-		kint(g, "unknown", c->unknown);
+	str(g, "remediation");
+	if (e->result.verdict != KCS_VERDICT_FAIL || !e->present) {
+		yajl_gen_null(g);
 	} else {
-		kint(g, "notApplicable", c->not_applicable);
-		kint(g, "exempt", c->exempt);
+		rc = kcs_remediate_namespace(e->name.s, e->name.len, &fix, err);
+		if (rc)
+			return rc;
+		kcs_remedy_ns_gen(&fix, g);
+		kcs_remedy_ns_release(&fix);
 	}
 	yajl_gen_map_close(g);
+	return KCS_OK;
+}
+
+/* One workload: its pods, failing containers and the fix. */
+static enum kcs_err json_workload(const struct kcs_workload *w, void *user,
+				  struct kcs_error *err)
+{
+	yajl_gen g = user;
+	struct kcs_remedy fix = KCS_REMEDY_INIT;
+	struct kcs_remedy_workload rw;
+	struct kcs_container *cs = NULL;
+	size_t i, n = 0;
+	enum kcs_err rc;
+
+	yajl_gen_map_open(g);
+	str(g, "namespace");
+	strn(g, w->ns, w->ns_len);
+	kv(g, "kind", w->kind);
+	str(g, "name");
+	strn(g, w->name, w->name_len);
+	str(g, "resolved");
+	yajl_gen_bool(g, w->resolved);
+	kv(g, "verdict", kcs_verdict_name((enum kcs_verdict)w->verdict));
+	str(g, "pods");
+	yajl_gen_map_open(g);
+	kint(g, "total", w->pods_total);
+	kint(g, "fail", w->pods_fail);
+	yajl_gen_map_close(g);
+	str(g, "failingContainers");
+	yajl_gen_array_open(g);
+	for (i = 0; i < w->n_failing; i++) {
+		const struct kcs_wl_container *c = &w->failing[i];
+
+		yajl_gen_map_open(g);
+		str(g, "name");
+		strn(g, c->name, c->name_len);
+		kv(g, "type", kcs_ctype_name((enum kcs_ctype)c->type));
+		kint(g, "index", c->index);
+		kv(g, "reason", kcs_reason_name((enum kcs_reason)c->reason));
+		yajl_gen_map_close(g);
+	}
+	yajl_gen_array_close(g);
+	str(g, "remediation");
+	if (!w->n_failing) {
+		yajl_gen_null(g);
+		yajl_gen_map_close(g);
+		return KCS_OK;
+	}
+	memset(&rw, 0, sizeof(rw));
+	rw.ns = w->ns;
+	rw.ns_len = w->ns_len;
+	rw.kind = w->kind;
+	rw.name = w->name;
+	rw.name_len = w->name_len;
+	rw.owner_kind = w->owner_kind;
+	rw.owner_name = w->owner_name;
+	rw.owner_name_len = w->owner_name ? strlen(w->owner_name) : 0;
+	rw.resolved = w->resolved;
+	rw.source_file = w->source_file;
+	rw.source_line = w->source_line;
+	rc = kcs_workload_containers(w, &cs, &n, err);
+	if (!rc)
+		rc = kcs_remediate_workload(&rw, cs, n, &fix, err);
+	kcs_free(cs);
+	if (rc) {
+		kcs_remedy_release(&fix);
+		return rc;
+	}
+	kcs_remedy_gen(&fix, g);
+	kcs_remedy_release(&fix);
+	yajl_gen_map_close(g);
+	return KCS_OK;
 }
 
 /* The exemption audit: what each entry did, and the annotations seen. */
@@ -315,19 +432,23 @@ static enum kcs_err json_end(struct kcs_report *rep,
 	yajl_gen g = j->g;
 	char ts[32];
 	size_t i;
+	enum kcs_err rc;
 
 	yajl_gen_array_close(g); /* pods */
 	str(g, "namespaces");
 	yajl_gen_array_open(g);
 	for (i = 0; i < res->n_ns; i++)
-		json_namespace(g, res->ns_sorted[i]);
+		if ((rc = json_namespace(g, res->ns_sorted[i], err)))
+			return rc;
+	yajl_gen_array_close(g);
+	str(g, "workloads");
+	yajl_gen_array_open(g);
+	if (res->workloads &&
+	    (rc = kcs_workloads_each(res->workloads, json_workload, g, err)))
+		return rc;
 	yajl_gen_array_close(g);
 	str(g, "summary");
-	yajl_gen_map_open(g);
-	json_count(g, "namespaces", &res->namespaces, 1);
-	json_count(g, "pods", &res->pods, 0);
-	json_count(g, "containers", &res->containers, 0);
-	yajl_gen_map_close(g);
+	kcs_json_summary(g, res);
 	json_source(g, res->source, res->meta->cluster_name);
 	json_exemptions(g, res->exemptions);
 	str(g, "complete");

@@ -428,23 +428,6 @@ static void invocation(yajl_gen g, const struct kcs_scan_result *res)
 	yajl_gen_array_close(g);
 }
 
-static void count_obj(yajl_gen g, const char *key, const struct kcs_count *c,
-		      int namespaces)
-{
-	kcs_json_str(g, key);
-	yajl_gen_map_open(g);
-	kcs_json_kint(g, "total", (long long)c->total);
-	kcs_json_kint(g, "pass", (long long)c->pass);
-	kcs_json_kint(g, "fail", (long long)c->fail);
-	if (namespaces) {
-		kcs_json_kint(g, "unknown", (long long)c->unknown);
-	} else {
-		kcs_json_kint(g, "notApplicable", (long long)c->not_applicable);
-		kcs_json_kint(g, "exempt", (long long)c->exempt);
-	}
-	yajl_gen_map_close(g);
-}
-
 static void run_properties(yajl_gen g, const struct kcs_scan_result *res)
 {
 	const struct kcs_control *c = res->meta->control;
@@ -483,11 +466,7 @@ static void run_properties(yajl_gen g, const struct kcs_scan_result *res)
 	yajl_gen_map_close(g);
 	kcs_json_kbool(g, "complete", res->complete);
 	kcs_json_str(g, "summary");
-	yajl_gen_map_open(g);
-	count_obj(g, "namespaces", &res->namespaces, 1);
-	count_obj(g, "pods", &res->pods, 0);
-	count_obj(g, "containers", &res->containers, 0);
-	yajl_gen_map_close(g);
+	kcs_json_summary(g, res);
 	yajl_gen_map_close(g);
 }
 

@@ -55,6 +55,10 @@ struct kcs_scan {
 	size_t n_excludes;
 	unsigned long long excluded_pods;
 
+	struct kcs_workloads *workloads;
+	kcs_workload_fn workload_fn;
+	void *workload_user;
+
 	FILE *spool;          /* open listing transaction, or NULL */
 	struct kcs_pod replay; /* pod rebuilt from the spool */
 };
@@ -83,10 +87,14 @@ struct kcs_scan *kcs_scan_new(const struct kcs_psa_default *def)
 		s->def = (struct kcs_psa_default)KCS_PSA_DEFAULT_INIT;
 	s->n_slots = 64;
 	s->slots = kcs_calloc(s->n_slots, sizeof(*s->slots));
-	if (!s->slots) {
+	s->workloads = kcs_workloads_new();
+	if (!s->slots || !s->workloads) {
+		kcs_free(s->slots);
+		kcs_workloads_free(s->workloads);
 		kcs_free(s);
 		return NULL;
 	}
+	s->workload_fn = kcs_workload_direct;
 	s->started = time(NULL);
 	s->meta.control = kcs_control_default();
 	return s;
@@ -113,6 +121,7 @@ void kcs_scan_free(struct kcs_scan *s)
 		kcs_free(s->slots[i]);
 	kcs_free(s->slots);
 	kcs_free(s->sorted);
+	kcs_workloads_free(s->workloads);
 	for (i = 0; i < s->n_warnings; i++)
 		kcs_free(s->warnings[i]);
 	if (s->spool)
@@ -240,10 +249,17 @@ struct spool_pod {
 	unsigned short ns_len, name_len, uid_len; /* uid_len 0xffff: no uid */
 	unsigned char verdict, reason, host_network, windows;
 	unsigned int n;
+	/* then these names, each as a length and its bytes */
+	unsigned char os_set, owner_present, workload_resolved;
+	unsigned short node_len, rtclass_len, owner_name_len, wl_name_len;
+	char owner_kind[KCS_KIND_NAME_MAX + 1];
+	char wl_kind[KCS_KIND_NAME_MAX + 1];
 };
 
 struct spool_ctr {
 	unsigned char type, verdict, reason, flags;
+	unsigned char has_sc, has_caps, has_drop, privileged;
+	unsigned index;
 	unsigned short name_len, exempt_reason_len;
 	unsigned char exempt_source;
 	char exempt_expires[11];
@@ -267,11 +283,27 @@ static enum kcs_err spool_write(struct kcs_scan *s, const struct kcs_pod *pod,
 	h.host_network = pod->host_network;
 	h.windows = pod->windows;
 	h.n = (unsigned int)pod->n;
+	h.os_set = pod->os_set;
+	h.owner_present = pod->owner.present;
+	h.workload_resolved = pod->workload_resolved;
+	h.node_len = (unsigned short)pod->node_name.len;
+	h.rtclass_len = (unsigned short)pod->runtime_class.len;
+	h.owner_name_len = (unsigned short)pod->owner.name.len;
+	h.wl_name_len = (unsigned short)pod->workload.name.len;
+	memcpy(h.owner_kind, pod->owner.kind, sizeof(h.owner_kind));
+	memcpy(h.wl_kind, pod->workload.kind, sizeof(h.wl_kind));
 	bad = fwrite(&h, sizeof(h), 1, s->spool) != 1 ||
 	      fwrite(pod->ns.s, 1, pod->ns.len, s->spool) != pod->ns.len ||
 	      fwrite(pod->name.s, 1, pod->name.len, s->spool) != pod->name.len ||
 	      (pod->has_uid &&
-	       fwrite(pod->uid.s, 1, pod->uid.len, s->spool) != pod->uid.len);
+	       fwrite(pod->uid.s, 1, pod->uid.len, s->spool) != pod->uid.len) ||
+	      fwrite(pod->node_name.s, 1, h.node_len, s->spool) != h.node_len ||
+	      fwrite(pod->runtime_class.s, 1, h.rtclass_len, s->spool) !=
+		      h.rtclass_len ||
+	      fwrite(pod->owner.name.s, 1, h.owner_name_len, s->spool) !=
+		      h.owner_name_len ||
+	      fwrite(pod->workload.name.s, 1, h.wl_name_len, s->spool) !=
+		      h.wl_name_len;
 	for (i = 0; !bad && i < pod->n; i++) {
 		const struct kcs_container *c = &pod->containers[i];
 		struct spool_ctr ch;
@@ -282,6 +314,11 @@ static enum kcs_err spool_write(struct kcs_scan *s, const struct kcs_pod *pod,
 		ch.verdict = (unsigned char)c->verdict;
 		ch.reason = (unsigned char)c->reason;
 		ch.flags = (unsigned char)c->flags;
+		ch.has_sc = c->has_sc;
+		ch.has_caps = c->has_caps;
+		ch.has_drop = c->has_drop;
+		ch.privileged = c->privileged;
+		ch.index = c->index;
 		ch.name_len = (unsigned short)c->name.len;
 		ch.exempt_source = (unsigned char)c->exempt_source;
 		ch.exempt_line = c->exempt_line;
@@ -301,6 +338,15 @@ static enum kcs_err spool_write(struct kcs_scan *s, const struct kcs_pod *pod,
 static int read_exact(FILE *f, void *p, size_t n)
 {
 	return fread(p, 1, n, f) == n;
+}
+
+static int read_name(FILE *f, struct kcs_name *n, size_t len)
+{
+	if (!read_exact(f, n->s, len))
+		return 0;
+	n->s[len] = '\0';
+	n->len = len;
+	return 1;
 }
 
 static enum kcs_err spool_read(struct kcs_scan *s, struct kcs_pod *pod,
@@ -339,6 +385,21 @@ static enum kcs_err spool_read(struct kcs_scan *s, struct kcs_pod *pod,
 	pod->reason = (enum kcs_pod_reason)h.reason;
 	pod->host_network = h.host_network;
 	pod->windows = h.windows;
+	pod->os_set = h.os_set;
+	if (h.node_len > KCS_NAME_MAX || h.rtclass_len > KCS_NAME_MAX ||
+	    h.owner_name_len > KCS_NAME_MAX || h.wl_name_len > KCS_NAME_MAX ||
+	    !read_name(s->spool, &pod->node_name, h.node_len) ||
+	    !read_name(s->spool, &pod->runtime_class, h.rtclass_len) ||
+	    !read_name(s->spool, &pod->owner.name, h.owner_name_len) ||
+	    !read_name(s->spool, &pod->workload.name, h.wl_name_len))
+		goto bad;
+	pod->owner.present = h.owner_present;
+	memcpy(pod->owner.kind, h.owner_kind, sizeof(h.owner_kind));
+	pod->owner.kind[KCS_KIND_NAME_MAX] = '\0';
+	pod->workload.present = 1;
+	memcpy(pod->workload.kind, h.wl_kind, sizeof(h.wl_kind));
+	pod->workload.kind[KCS_KIND_NAME_MAX] = '\0';
+	pod->workload_resolved = h.workload_resolved;
 	for (i = 0; i < h.n; i++) {
 		struct spool_ctr ch;
 		struct kcs_container *c;
@@ -357,6 +418,11 @@ static enum kcs_err spool_read(struct kcs_scan *s, struct kcs_pod *pod,
 		c->verdict = (enum kcs_verdict)ch.verdict;
 		c->reason = (enum kcs_reason)ch.reason;
 		c->flags = ch.flags;
+		c->has_sc = ch.has_sc;
+		c->has_caps = ch.has_caps;
+		c->has_drop = ch.has_drop;
+		c->privileged = ch.privileged;
+		c->index = ch.index;
 		c->exempt_source = (enum kcs_exempt_source)ch.exempt_source;
 		c->exempt_line = ch.exempt_line;
 		memcpy(c->exempt_expires, ch.exempt_expires, sizeof(ch.exempt_expires));
@@ -398,6 +464,7 @@ enum kcs_err kcs_scan_listing_rollback(struct kcs_scan *s,
 	memset(&s->pods, 0, sizeof(s->pods));
 	memset(&s->containers, 0, sizeof(s->containers));
 	s->excluded_pods = 0;
+	kcs_workloads_clear(s->workloads);
 	/* Forget what pods told us (finish drops pod-only entries left empty). */
 	for (i = 0; i < s->n_slots; i++) {
 		struct kcs_ns_entry *e = s->slots[i];
@@ -442,6 +509,13 @@ void kcs_scan_set_excludes(struct kcs_scan *s, const char *const *globs,
 	s->n_excludes = n;
 }
 
+void kcs_scan_set_workload_fn(struct kcs_scan *s, kcs_workload_fn fn,
+			      void *user)
+{
+	s->workload_fn = fn ? fn : kcs_workload_direct;
+	s->workload_user = user;
+}
+
 void kcs_scan_set_exemptions(struct kcs_scan *s, struct kcs_exemptions *ex)
 {
 	s->exemptions = ex;
@@ -482,6 +556,13 @@ enum kcs_err kcs_scan_pod(struct kcs_pod *pod, void *user,
 	e = ns_get(s, &pod->ns, err);
 	if (!e)
 		return err ? err->code : KCS_ERR_NOMEM;
+	pod->workload_resolved = (unsigned char)
+		s->workload_fn(pod, &pod->workload, s->workload_user);
+	pod->workload.present = 1;
+	rc = kcs_workloads_add(s->workloads, pod, &pod->workload,
+			       pod->workload_resolved, err);
+	if (rc)
+		return rc;
 	e->pods_total++;
 	if (pod->verdict == KCS_VERDICT_FAIL)
 		e->pods_fail++;
@@ -640,6 +721,8 @@ enum kcs_err kcs_scan_finish(struct kcs_scan *s, const struct kcs_source *src,
 			s->any_fail = 1;
 	}
 	qsort(s->sorted, k, sizeof(*s->sorted), cmp_ns);
+	if ((rc = kcs_workloads_finish(s->workloads, err)))
+		return rc;
 	if (!s->finished)
 		s->finished = time(NULL);
 
@@ -660,6 +743,7 @@ enum kcs_err kcs_scan_finish(struct kcs_scan *s, const struct kcs_source *src,
 	res.started = s->started;
 	res.finished = s->finished;
 	res.exemptions = s->exemptions;
+	res.workloads = s->workloads;
 	for (i = 0; i < s->n_reports; i++) {
 		rc = s->reports[i]->ops->end(s->reports[i], &res, err);
 		if (rc && !first)

@@ -174,6 +174,9 @@ struct kcs_pod {
 	struct kcs_name node_name;   /* spec.nodeName, "" if unset */
 	struct kcs_name runtime_class; /* spec.runtimeClassName, "" if unset */
 	struct kcs_objref owner;     /* controller ownerReference */
+	/* The workload it belongs to (set by the scan, see workload.h). */
+	struct kcs_objref workload;
+	unsigned char workload_resolved;
 	struct kcs_pod_source source; /* manifests only (file != NULL) */
 	unsigned char malformed;     /* a pod-level field had the wrong type */
 	/* kubecapscan.io/exempt-net-raw, raw (see exempt.h) */

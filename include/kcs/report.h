@@ -173,6 +173,12 @@ void kcs_json_kint(yajl_gen g, const char *key, long long val);
 void kcs_json_kbool(yajl_gen g, const char *key, int val);
 
 /*
+ * The report's summary object (namespaces, pods, containers, workloads by
+ * verdict), as the JSON report and SARIF's run properties carry it.
+ */
+void kcs_json_summary(yajl_gen g, const struct kcs_scan_result *res);
+
+/*
  * Decode the UTF-8 sequence at s[0..len): returns its length and sets *cp,
  * or returns 0 when s does not begin a valid sequence (overlong forms,
  * surrogates and code points past U+10FFFF are invalid). len must be > 0.

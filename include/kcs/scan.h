@@ -19,6 +19,7 @@
 #include "kcs/exempt.h"
 #include "kcs/psa.h"
 #include "kcs/reader.h"
+#include "kcs/workload.h"
 
 /* Pass/fail counts of one kind of object. */
 struct kcs_count {
@@ -91,6 +92,7 @@ struct kcs_scan_result {
 	size_t n_warnings;
 	time_t started, finished;
 	const struct kcs_exemptions *exemptions; /* NULL: none in use */
+	struct kcs_workloads *workloads;   /* every pod's workload */
 };
 
 /*
@@ -191,6 +193,12 @@ void kcs_scan_set_excludes(struct kcs_scan *s, const char *const *globs,
  * before any input.
  */
 void kcs_scan_set_exemptions(struct kcs_scan *s, struct kcs_exemptions *ex);
+/*
+ * How pods' workloads are decided (default kcs_workload_direct, which
+ * reads no owner). `user` is borrowed. Call before any input.
+ */
+void kcs_scan_set_workload_fn(struct kcs_scan *s, kcs_workload_fn fn,
+			      void *user);
 /* Pods left out so far because their namespace is excluded. */
 unsigned long long kcs_scan_excluded_pods(const struct kcs_scan *s);
 /* Override the start time (tests and callers that began earlier). */
