@@ -10,6 +10,9 @@
 #include "kcs/alloc.h"
 #include "kcs/buf.h"
 #include "kcs/live.h"
+#include "kcs/owners.h"
+#include "kcs/probe.h"
+#include "kcs/runtime.h"
 #include "kcs/banned.h"
 
 /* Copy a C string, cutting it to fit (display and identity fields). */
@@ -340,16 +343,63 @@ static enum kcs_err explain_denial(struct kcs_http *h, const char *ns,
 #define KCS_ACCEPT_METADATA_ONE \
 	"application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json"
 
+/*
+ * Where a listing's pages go: the pod and namespace reader, or the owner
+ * and runtime table readers, which share its shape.
+ */
 struct page_sink {
-	struct kcs_reader *reader;
+	void *r;
+	enum kcs_err (*restart)(void *r, struct kcs_error *err);
+	enum kcs_err (*feed)(void *r, const void *data, size_t len,
+			     struct kcs_error *err);
+	enum kcs_err (*finish)(void *r, struct kcs_error *err);
+	const struct kcs_doc_info *(*info)(const void *r);
 };
+
+#define SINK_WRAP(prefix, type)                                              \
+	static enum kcs_err prefix##_restart(void *r, struct kcs_error *err)  \
+	{                                                                     \
+		return prefix##_restart_((type *)r, err);                     \
+	}                                                                     \
+	static enum kcs_err prefix##_feed(void *r, const void *d, size_t n,   \
+					  struct kcs_error *err)              \
+	{                                                                     \
+		return prefix##_feed_((type *)r, d, n, err);                  \
+	}                                                                     \
+	static enum kcs_err prefix##_finish(void *r, struct kcs_error *err)   \
+	{                                                                     \
+		return prefix##_finish_((type *)r, err);                      \
+	}                                                                     \
+	static const struct kcs_doc_info *prefix##_info(const void *r)        \
+	{                                                                     \
+		return prefix##_info_((const type *)r);                       \
+	}
+
+#define reader_restart_ kcs_reader_restart
+#define reader_feed_ kcs_reader_feed
+#define reader_finish_ kcs_reader_finish
+#define reader_info_ kcs_reader_info
+SINK_WRAP(reader, struct kcs_reader)
+#define own_restart_ kcs_ownreader_restart
+#define own_feed_ kcs_ownreader_feed
+#define own_finish_ kcs_ownreader_finish
+#define own_info_ kcs_ownreader_info
+SINK_WRAP(own, struct kcs_ownreader)
+#define rt_restart_ kcs_rtreader_restart
+#define rt_feed_ kcs_rtreader_feed
+#define rt_finish_ kcs_rtreader_finish
+#define rt_info_ kcs_rtreader_info
+SINK_WRAP(rt, struct kcs_rtreader)
+
+#define SINK(prefix, ptr) \
+	{ (ptr), prefix##_restart, prefix##_feed, prefix##_finish, prefix##_info }
 
 static enum kcs_err feed_reader(const void *data, size_t len, void *user,
 				struct kcs_error *err)
 {
 	struct page_sink *p = user;
 
-	return kcs_reader_feed(p->reader, data, len, err);
+	return p->feed(p->r, data, len, err);
 }
 
 /* Build "/base?limit=N&continue=T" into b. */
@@ -392,7 +442,7 @@ static int kind_ok(const char *kind, const char *a, const char *b)
  * on with the server's new token and marks the snapshot inconsistent.
  */
 static enum kcs_err list_all(struct kcs_http *h, struct kcs_scan *scan,
-			     struct kcs_reader *reader, const char *base,
+			     struct page_sink *sink, const char *base,
 			     const char *accept, const char *kind_a,
 			     const char *kind_b, unsigned long limit,
 			     int spooled, struct kcs_live_result *res,
@@ -400,10 +450,9 @@ static enum kcs_err list_all(struct kcs_http *h, struct kcs_scan *scan,
 {
 	struct kcs_buf path = KCS_BUF_INIT(16 * 1024);
 	struct kcs_buf cont = KCS_BUF_INIT(KCS_CONTINUE_MAX);
-	struct page_sink sink = { reader };
 	struct kcs_http_request req = {
 		.method = "GET", .accept = accept, .on_body = feed_reader,
-		.user = &sink,
+		.user = sink,
 	};
 	struct kcs_http_response resp;
 	const struct kcs_doc_info *in;
@@ -422,7 +471,7 @@ static enum kcs_err list_all(struct kcs_http *h, struct kcs_scan *scan,
 			break;
 		}
 		if ((rc = page_path(&path, esc, base, limit, cont.buf, err)) ||
-		    (rc = kcs_reader_restart(reader, err)))
+		    (rc = sink->restart(sink->r, err)))
 			break;
 		req.path = path.buf;
 		rc = kcs_http_do(h, &req, &resp, err);
@@ -467,7 +516,7 @@ static enum kcs_err list_all(struct kcs_http *h, struct kcs_scan *scan,
 			}
 			break;
 		}
-		if ((rc = kcs_reader_finish(reader, err))) {
+		if ((rc = sink->finish(sink->r, err))) {
 			size_t used = strlen(err ? err->msg : "");
 
 			if (err)
@@ -476,7 +525,7 @@ static enum kcs_err list_all(struct kcs_http *h, struct kcs_scan *scan,
 					 kcs_http_server(h), base);
 			break;
 		}
-		in = kcs_reader_info(reader);
+		in = sink->info(sink->r);
 		if (!kind_ok(in->kind, kind_a, kind_b)) {
 			rc = kcs_error_set(err, KCS_ERR_API,
 					   "'%s%s' answered a '%s' where a %s was expected",
@@ -506,6 +555,190 @@ static enum kcs_err list_all(struct kcs_http *h, struct kcs_scan *scan,
 	curl_easy_cleanup(esc);
 	kcs_buf_release(&path);
 	kcs_buf_release(&cont);
+	return rc;
+}
+
+/* ---- what pods are judged with: owners, nodes, runtimes ---------------- */
+
+/*
+ * List one extra resource into a table. A 403 or any other failure is not
+ * the scan's failure (no verdict depends on these lists): it becomes a
+ * warning, and *ok says whether the table is complete.
+ */
+static enum kcs_err list_extra(struct kcs_http *h, struct kcs_scan *scan,
+			       struct page_sink *sink, const char *base,
+			       const char *accept, const char *kind,
+			       const char *what, unsigned long limit, int *ok,
+			       struct kcs_live_result *res,
+			       struct kcs_error *err)
+{
+	struct kcs_error e = KCS_ERROR_INIT;
+	char list_kind[KCS_KIND_NAME_MAX + 8];
+	enum kcs_err rc;
+
+	snprintf(list_kind, sizeof(list_kind), "%sList", kind);
+	rc = list_all(h, scan, sink, base, accept, list_kind,
+		      "PartialObjectMetadataList", limit, 0, res, &e);
+	*ok = rc == KCS_OK;
+	if (rc == KCS_ERR_NOMEM) {
+		*err = e;
+		return rc;
+	}
+	if (rc && kcs_scan_add_warning(scan, "cannot list %s (%s): %s",
+				       what, base, e.msg))
+		return kcs_error_set(err, KCS_ERR_NOMEM, "out of memory");
+	return KCS_OK;
+}
+
+/* Owners of pods (workloads) and, with --runtime-aware, nodes and classes. */
+static enum kcs_err read_context(struct kcs_http *h, struct kcs_scan *scan,
+				 const struct kcs_live_settings *ls,
+				 struct kcs_live_result *res,
+				 struct kcs_error *err)
+{
+	static const struct {
+		const char *kind, *group_version, *resource;
+	} owners[] = {
+		{ "ReplicaSet", "apps/v1", "replicasets" },
+		{ "Job", "batch/v1", "jobs" },
+	};
+	struct kcs_buf path = KCS_BUF_INIT(4096);
+	CURL *esc = NULL;
+	char *ns_esc = NULL;
+	enum kcs_err rc = KCS_OK;
+	size_t i;
+	int ok;
+
+	if (ls->namespace) {
+		if (!(esc = curl_easy_init()) ||
+		    !(ns_esc = curl_easy_escape(esc, ls->namespace, 0))) {
+			rc = kcs_error_set(err, KCS_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+	}
+	for (i = 0; ls->owners && i < KCS_ARRAY_SIZE(owners); i++) {
+		struct kcs_ownreader *r = kcs_ownreader_new(ls->owners,
+							    owners[i].kind);
+		struct page_sink sink = SINK(own, r);
+
+		if (!r) {
+			rc = kcs_error_set(err, KCS_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		kcs_buf_reset(&path);
+		if (ns_esc)
+			kcs_buf_addf(&path, "/apis/%s/namespaces/%s/%s",
+				     owners[i].group_version, ns_esc,
+				     owners[i].resource);
+		else
+			kcs_buf_addf(&path, "/apis/%s/%s",
+				     owners[i].group_version, owners[i].resource);
+		rc = list_extra(h, scan, &sink, path.buf, KCS_ACCEPT_METADATA,
+				owners[i].kind, owners[i].resource,
+				ls->chunk_size, &ok, res, err);
+		kcs_ownreader_free(r);
+		if (rc)
+			goto out;
+		if (ok && (rc = kcs_owners_mark_listed(ls->owners,
+						       owners[i].kind, err)))
+			goto out;
+	}
+	if (ls->nodes) {
+		struct kcs_rtreader *r = kcs_rtreader_new_nodes(ls->nodes);
+		struct page_sink sink = SINK(rt, r);
+
+		if (!r) {
+			rc = kcs_error_set(err, KCS_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		rc = list_extra(h, scan, &sink, "/api/v1/nodes",
+				"application/json", "Node", "nodes",
+				ls->chunk_size, &ok, res, err);
+		kcs_rtreader_free(r);
+		if (rc)
+			goto out;
+		res->nodes_read = ok;
+	}
+	if (ls->rtclasses) {
+		struct kcs_rtreader *r = kcs_rtreader_new_classes(ls->rtclasses);
+		struct page_sink sink = SINK(rt, r);
+
+		if (!r) {
+			rc = kcs_error_set(err, KCS_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		rc = list_extra(h, scan, &sink,
+				"/apis/node.k8s.io/v1/runtimeclasses",
+				"application/json", "RuntimeClass",
+				"runtimeclasses", ls->chunk_size, &ok, res, err);
+		kcs_rtreader_free(r);
+		if (rc)
+			goto out;
+		res->rtclasses_read = ok;
+	}
+out:
+	curl_free(ns_esc);
+	if (esc)
+		curl_easy_cleanup(esc);
+	kcs_buf_release(&path);
+	return rc;
+}
+
+/* ---- --probe-admission ------------------------------------------------ */
+
+struct prober {
+	struct kcs_http *h;
+	struct kcs_scan *scan;
+	struct kcs_probe_result r;
+	unsigned long probed;
+};
+
+static enum kcs_err probe_one(struct kcs_ns_entry *e, void *user,
+			      struct kcs_error *err)
+{
+	struct prober *p = user;
+	enum kcs_err rc;
+
+	if (memchr(e->name.s, '\0', e->name.len))
+		return KCS_OK; /* not a name the API could have */
+	rc = kcs_probe_namespace(p->h, e->name.s, &p->r, err);
+	if (rc)
+		return rc;
+	p->probed++;
+	return kcs_scan_set_admission(p->scan, e->name.s, e->name.len, &p->r,
+				      err);
+}
+
+/*
+ * Dry-run probes in every namespace listed. A probe pod that the server
+ * stored for real (it ignored dryRun) stops probing with an error.
+ */
+static enum kcs_err probe_all(struct kcs_http *h, struct kcs_scan *scan,
+			      struct kcs_live_result *res,
+			      struct kcs_error *err)
+{
+	struct prober *p = kcs_calloc(1, sizeof(*p));
+	enum kcs_err rc;
+
+	if (!p)
+		return kcs_error_set(err, KCS_ERR_NOMEM, "out of memory");
+	if (res->server_version[0] &&
+	    !kcs_probe_server_supports_dry_run(res->server_version)) {
+		kcs_free(p);
+		if (kcs_scan_add_warning(scan, "--probe-admission: the API server "
+					 "(%s) predates server-side dry run "
+					 "(v1.13): namespaces are judged by "
+					 "their labels", res->server_version))
+			return kcs_error_set(err, KCS_ERR_NOMEM, "out of memory");
+		return KCS_OK;
+	}
+	p->h = h;
+	p->scan = scan;
+	kcs_scan_set_probing(scan, 1);
+	rc = kcs_scan_each_ns(scan, probe_one, p, err);
+	kcs_scan_set_probing(scan, 0);
+	res->probed = p->probed;
+	kcs_free(p);
 	return rc;
 }
 
@@ -544,6 +777,7 @@ enum kcs_err kcs_live_scan(struct kcs_http *h, struct kcs_scan *scan,
 {
 	struct kcs_reader_cbs cbs = kcs_scan_reader_cbs(scan);
 	struct kcs_reader *ns_reader = NULL, *pod_reader = NULL;
+	struct page_sink ns_sink, pod_sink;
 	struct grab ver = { .path = { "gitVersion" }, .path_len = 1 };
 	struct grab uid = { .path = { "metadata", "uid" }, .path_len = 2 };
 	struct kcs_http_response resp;
@@ -575,6 +809,8 @@ enum kcs_err kcs_live_scan(struct kcs_http *h, struct kcs_scan *scan,
 		rc = kcs_error_set(err, KCS_ERR_NOMEM, "out of memory");
 		goto out;
 	}
+	ns_sink = (struct page_sink)SINK(reader, ns_reader);
+	pod_sink = (struct page_sink)SINK(reader, pod_reader);
 
 	if (ls->namespace) {
 		ns_esc = curl_easy_escape(esc, ls->namespace, 0);
@@ -583,7 +819,7 @@ enum kcs_err kcs_live_scan(struct kcs_http *h, struct kcs_scan *scan,
 			goto out;
 		}
 		kcs_buf_addf(&path, "/api/v1/namespaces/%s", ns_esc);
-		rc = list_all(h, scan, ns_reader, path.buf,
+		rc = list_all(h, scan, &ns_sink, path.buf,
 			      KCS_ACCEPT_METADATA_ONE, "Namespace",
 			      "PartialObjectMetadata", 0, 0, res, err);
 		if (rc) {
@@ -597,7 +833,7 @@ enum kcs_err kcs_live_scan(struct kcs_http *h, struct kcs_scan *scan,
 		kcs_buf_reset(&path);
 		kcs_buf_addf(&path, "/api/v1/namespaces/%s/pods", ns_esc);
 	} else {
-		rc = list_all(h, scan, ns_reader, "/api/v1/namespaces",
+		rc = list_all(h, scan, &ns_sink, "/api/v1/namespaces",
 			      KCS_ACCEPT_METADATA, "NamespaceList",
 			      "PartialObjectMetadataList", ls->chunk_size, 0, res,
 			      err);
@@ -620,7 +856,15 @@ enum kcs_err kcs_live_scan(struct kcs_http *h, struct kcs_scan *scan,
 	if ((rc = kcs_scan_listing_begin(scan, err)))
 		goto out;
 	listing = 1;
-	rc = list_all(h, scan, pod_reader, path.buf, "application/json",
+	if ((rc = read_context(h, scan, ls, res, err)))
+		goto out;
+	if (ls->nodes || ls->rtclasses)
+		kcs_scan_set_runtime(scan, res->nodes_read ? ls->nodes : NULL,
+				     res->rtclasses_read ? ls->rtclasses : NULL);
+	if (ls->probe_admission && (rc = probe_all(h, scan, res, err)))
+		goto out;
+
+	rc = list_all(h, scan, &pod_sink, path.buf, "application/json",
 		      "PodList", NULL, ls->chunk_size, 1, res, err);
 	if (rc)
 		rc = explain_denial(h, ls->namespace, rc, err);

@@ -25,6 +25,8 @@
 #include "kcs/http.h"
 #include "kcs/input.h"
 #include "kcs/live.h"
+#include "kcs/owners.h"
+#include "kcs/runtime.h"
 #include "kcs/opts.h"
 #include "kcs/post.h"
 #include "kcs/reader.h"
@@ -91,6 +93,7 @@ struct output {
 	const char *final_path; /* NULL for stdout */
 	char tmp_path[4096];
 	int slot;               /* cleanup slot of tmp_path */
+	int direct;             /* not a regular file: written in place */
 };
 
 static const char *prog_name(const char *argv0)
@@ -121,9 +124,34 @@ static enum kcs_err output_open(struct output *o, const char *path,
 
 	o->final_path = path;
 	o->tmp_path[0] = '\0';
+	o->direct = 0;
 	if (!path) {
 		o->f = stdout;
 		return KCS_OK;
+	}
+	/*
+	 * /dev/null, /dev/stdout, a FIFO: written in place. Renaming a
+	 * temporary file over them would replace the device itself.
+	 */
+	{
+		struct stat st;
+
+		if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+			if (S_ISDIR(st.st_mode)) {
+				kcs_error_source(err, path);
+				return kcs_error_set(err, KCS_ERR_USAGE,
+						     "is a directory");
+			}
+			o->f = fopen(path, "w");
+			if (!o->f) {
+				kcs_error_source(err, path);
+				return kcs_error_set(err, KCS_ERR_IO,
+						     "cannot open: %s",
+						     strerror(errno));
+			}
+			o->direct = 1;
+			return KCS_OK;
+		}
 	}
 	if (snprintf(dir_copy, sizeof(dir_copy), "%s", path) >= (int)sizeof(dir_copy) ||
 	    snprintf(base_copy, sizeof(base_copy), "%s", path) >= (int)sizeof(base_copy))
@@ -227,6 +255,19 @@ static enum kcs_err output_commit(struct output *o, struct kcs_error *err)
 					     strerror(errno));
 		return KCS_OK;
 	}
+	if (o->direct) {
+		bad = fflush(o->f) != 0 || ferror(o->f);
+		if (fclose(o->f) != 0)
+			bad = 1;
+		o->f = NULL;
+		if (bad) {
+			kcs_error_source(err, o->final_path);
+			return kcs_error_set(err, KCS_ERR_IO,
+					     "cannot write the report: %s",
+					     strerror(errno));
+		}
+		return KCS_OK;
+	}
 	bad = fflush(o->f) != 0 || ferror(o->f) || fsync(fileno(o->f)) != 0;
 	if (fclose(o->f) != 0)
 		bad = 1;
@@ -281,6 +322,9 @@ static void on_warning(const char *text, void *user)
 {
 	struct kcs_scan *scan = user;
 
+	/* the probes' own pods draw Pod Security warnings by design */
+	if (kcs_scan_probing(scan))
+		return;
 	fprintf(stderr, "Warning: %s\n", text);
 	if (kcs_scan_add_warning(scan, "API warning: %s", text))
 		fprintf(stderr, "kubecapscan: out of memory keeping a warning\n");
@@ -292,12 +336,33 @@ static void on_log(const char *text, void *user)
 	fprintf(stderr, "kubecapscan: %s\n", text);
 }
 
+/* Each document of an input (a YAML stream has many): note skipped kinds. */
+static void note_doc(const struct kcs_doc_info *in, void *user)
+{
+	kcs_scan_note_skipped(user, in);
+}
+
+/* What a live scan reads besides pods and namespaces (owned by main). */
+struct live_tables {
+	struct kcs_owners *owners;
+	struct kcs_nodes *nodes;         /* --runtime-aware */
+	struct kcs_rtclasses *rtclasses; /* --runtime-aware */
+};
+
+static void live_tables_free(struct live_tables *t)
+{
+	kcs_owners_free(t->owners);
+	kcs_nodes_free(t->nodes);
+	kcs_rtclasses_free(t->rtclasses);
+}
+
 /*
  * Scan the cluster. Returns KCS_OK when everything was listed; otherwise
  * the error is in *lerr and the scan holds what was seen.
  */
 static enum kcs_err run_live(const struct kcs_opts *opts, struct kcs_scan *scan,
 			     struct kcs_restconfig *cfg, struct kcs_source *src,
+			     struct live_tables *tables,
 			     struct kcs_live_result *res, struct kcs_error *lerr)
 {
 	struct kcs_config_request req = { 0 };
@@ -330,6 +395,10 @@ static enum kcs_err run_live(const struct kcs_opts *opts, struct kcs_scan *scan,
 	ls.chunk_size = opts->chunk_size;
 	ls.label_selector = opts->label_selector;
 	ls.field_selector = opts->field_selector;
+	ls.owners = tables->owners;
+	ls.nodes = tables->nodes;
+	ls.rtclasses = tables->rtclasses;
+	ls.probe_admission = opts->probe_admission;
 	src->namespace = ls.namespace;
 	src->label_selector = opts->label_selector;
 	src->field_selector = opts->field_selector;
@@ -364,6 +433,9 @@ int main(int argc, char **argv)
 	struct kcs_exemptions exemptions = { 0 };
 	FILE *post_file = NULL; /* the JSON report --post-url sends */
 	struct kcs_live_result live_res;
+	struct live_tables tables = { 0 };
+	struct kcs_input_opts io = { 0 };
+	struct kcs_drift *drift = NULL;
 	enum kcs_err live_rc = KCS_OK;
 	struct output outs[KCS_MAX_OUTPUTS];
 	size_t n_outs = 0;
@@ -413,6 +485,19 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	exemptions.allow_annotations = opts.allow_annotation_exemptions;
+	if (opts.baseline) {
+		drift = kcs_drift_new();
+		if (!drift) {
+			rc = kcs_error_set(&err, KCS_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		if (kcs_drift_load_baseline(drift, opts.baseline, &in_err)) {
+			/* like an unreadable -f: the input is at fault */
+			in_rc = in_err.code;
+			goto out;
+		}
+		kcs_scan_set_drift(scan, drift);
+	}
 	kcs_scan_set_exemptions(scan, &exemptions);
 	if (opts.post_url) {
 		/* An unlinked temporary file: nothing is left behind. */
@@ -458,7 +543,20 @@ int main(int argc, char **argv)
 			rc = kcs_error_set(&err, KCS_ERR_INTERNAL, "cannot start libcurl");
 			goto out;
 		}
-		live_rc = run_live(&opts, scan, &cfg, &src, &live_res, &live_err);
+		tables.owners = kcs_owners_new();
+		if (opts.runtime_aware) {
+			tables.nodes = kcs_nodes_new();
+			tables.rtclasses = kcs_rtclasses_new();
+		}
+		if (!tables.owners || (opts.runtime_aware &&
+				       (!tables.nodes || !tables.rtclasses))) {
+			rc = kcs_error_set(&err, KCS_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		kcs_scan_set_workload_fn(scan, kcs_owners_workload,
+					 tables.owners);
+		live_rc = run_live(&opts, scan, &cfg, &src, &tables, &live_res,
+				   &live_err);
 		if (live_rc) {
 			print_error(&live_err);
 			kcs_scan_add_error(scan, &live_err);
@@ -468,13 +566,15 @@ int main(int argc, char **argv)
 		goto out;
 	}
 
+	io.default_namespace = opts.namespace ? opts.namespace : "default";
+	io.on_doc = note_doc;
+	io.user = scan;
 	for (i = 0; i < opts.n_files; i++) {
 		/* Report writers check their stream only at the end, so any
 		 * error here is about the input. */
-		in_rc = kcs_input_file(reader, opts.files[i], &in_err);
+		in_rc = kcs_input_file_opts(reader, opts.files[i], &io, &in_err);
 		if (in_rc)
 			break;
-		kcs_scan_note_skipped(scan, kcs_reader_info(reader));
 	}
 	if (in_rc)
 		kcs_scan_add_error(scan, &in_err);
@@ -509,13 +609,16 @@ out:
 		status = KCS_EXIT_INCOMPLETE;
 	} else if (live_rc) {
 		status = KCS_EXIT_INCOMPLETE;
-	} else if (kcs_scan_has_failures(scan) && !opts.exit_zero) {
-		status = KCS_EXIT_FINDINGS;
+	} else if (opts.fail_on_new ? kcs_drift_has_new_failures(drift)
+				    : kcs_scan_has_failures(scan)) {
+		status = opts.exit_zero ? KCS_EXIT_OK : KCS_EXIT_FINDINGS;
 	} else {
 		status = KCS_EXIT_OK;
 	}
 	kcs_reader_free(reader);
 	kcs_scan_free(scan);
+	live_tables_free(&tables);
+	kcs_drift_free(drift);
 	kcs_exemptions_release(&exemptions);
 	if (post_file)
 		fclose(post_file);

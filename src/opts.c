@@ -40,6 +40,10 @@ enum opt_id {
 	OPT_POST_URL,
 	OPT_POST_TOKEN_FILE,
 	OPT_POST_CA_FILE,
+	OPT_PROBE_ADMISSION,
+	OPT_RUNTIME_AWARE,
+	OPT_BASELINE,
+	OPT_FAIL_ON,
 	OPT_SELECTOR = 'l', /* short options keep their letter; others are >= 256 */
 };
 
@@ -49,6 +53,8 @@ static const struct kcs_option table[] = {
 	  "scan every namespace of the cluster" },
 	{ "allow-annotation-exemptions", 0, NULL, OPT_ALLOW_ANNOTATION_EXEMPTIONS,
 	  "honour kubecapscan.io/exempt-net-raw pod annotations (anyone who can edit a workload can write one)" },
+	{ "baseline", 0, "FILE", OPT_BASELINE,
+	  "compare with a previous JSON report: report new failures, fixed items and new or removed namespaces (drift)" },
 	{ "benchmark", 0, "NAME", OPT_BENCHMARK,
 	  "CIS Kubernetes Benchmark version whose control ID the reports use (cis-1.5 ... cis-2.0; default cis-2.0)" },
 	{ "chunk-size", 0, "N", OPT_CHUNK_SIZE,
@@ -65,6 +71,8 @@ static const struct kcs_option table[] = {
 	  "YAML list of exemptions (namespace, pod, container, reason, expires); matching failing containers become EXEMPT" },
 	{ "exit-zero", 0, NULL, OPT_EXIT_ZERO,
 	  "exit 0 when the scan completes, even with findings (for jobs); errors still fail" },
+	{ "fail-on", 0, "any|new", OPT_FAIL_ON,
+	  "exit 1 for any failure (default), or only for failures new since --baseline" },
 	{ "field-selector", 0, "SELECTOR", OPT_FIELD_SELECTOR,
 	  "list only pods matching this field selector, applied by the API server (e.g. status.phase!=Succeeded)" },
 	{ "filename", 'f', "FILE", OPT_FILENAME,
@@ -73,7 +81,7 @@ static const struct kcs_option table[] = {
 	{ "kubeconfig", 0, "PATH", OPT_KUBECONFIG,
 	  "read this kubeconfig file only (default: $KUBECONFIG, then ~/.kube/config, then in-cluster)" },
 	{ "namespace", 'n', "NAMESPACE", OPT_NAMESPACE,
-	  "scan this namespace (default: the context's namespace)" },
+	  "scan this namespace (default: the context's namespace); with -f, the namespace of manifest objects that name none (default: default)" },
 	{ "output", 'o', "FORMAT[=PATH]", OPT_OUTPUT,
 	  "report format (table, json, junit, sarif, prometheus, policyreport); with =PATH that report goes to PATH; repeatable, at most one to standard output" },
 	{ "output-file", 0, "PATH", OPT_OUTPUT_FILE,
@@ -84,10 +92,14 @@ static const struct kcs_option table[] = {
 	  "bearer token for --post-url, read from PATH just before sending" },
 	{ "post-url", 0, "URL", OPT_POST_URL,
 	  "also POST the JSON report to this https:// URL; a failed delivery exits 3" },
+	{ "probe-admission", 0, NULL, OPT_PROBE_ADMISSION,
+	  "ask admission itself: server-side dry-run pods in each namespace (needs create pods; nothing is stored)" },
 	{ "psa-default-enforce", 0, "LEVEL[:VERSION]", OPT_PSA_DEFAULT,
 	  "Pod Security enforce policy that unlabelled namespaces get from the cluster's AdmissionConfiguration (default privileged:latest)" },
 	{ "request-timeout", 0, "DURATION", OPT_REQUEST_TIMEOUT,
 	  "give up on a request after DURATION (30s, 1m, 500ms; 0 = never; default 30s)" },
+	{ "runtime-aware", 0, NULL, OPT_RUNTIME_AWARE,
+	  "read nodes and RuntimeClasses and report each container's effective exposure on its node's runtime" },
 	{ "selector", 'l', "SELECTOR", OPT_SELECTOR,
 	  "list only pods matching this label selector, applied by the API server (e.g. app=web)" },
 	{ "verbose", 'v', NULL, OPT_VERBOSE,
@@ -385,6 +397,25 @@ enum kcs_err kcs_opts_parse(struct kcs_opts *opts, int argc, char **argv,
 		case OPT_EXIT_ZERO:
 			opts->exit_zero = 1;
 			break;
+		case OPT_PROBE_ADMISSION:
+			opts->probe_admission = 1;
+			break;
+		case OPT_RUNTIME_AWARE:
+			opts->runtime_aware = 1;
+			break;
+		case OPT_BASELINE:
+			opts->baseline = optarg;
+			break;
+		case OPT_FAIL_ON:
+			if (!strcmp(optarg, "any"))
+				opts->fail_on_new = 0;
+			else if (!strcmp(optarg, "new"))
+				opts->fail_on_new = 1;
+			else
+				return kcs_error_set(err, KCS_ERR_USAGE,
+						     "invalid --fail-on '%s' (want any or new)",
+						     optarg);
+			break;
 		case OPT_EXCLUDE_NAMESPACE:
 			if (!*optarg)
 				return kcs_error_set(err, KCS_ERR_USAGE,
@@ -458,11 +489,11 @@ enum kcs_err kcs_opts_parse(struct kcs_opts *opts, int argc, char **argv,
 		return kcs_error_set(err, KCS_ERR_USAGE,
 				     "-A and -n cannot be used together");
 	opts->live = opts->n_files == 0;
-	if (!opts->live && (opts->all_namespaces || opts->namespace ||
-			    opts->kubeconfig || opts->context))
+	if (!opts->live && (opts->all_namespaces || opts->kubeconfig ||
+			    opts->context))
 		return kcs_error_set(err, KCS_ERR_USAGE,
 				     "-f reads files; it cannot be combined with "
-				     "-A, -n, --kubeconfig or --context");
+				     "-A, --kubeconfig or --context");
 	if ((opts->post_token_file || opts->post_ca_file) && !opts->post_url)
 		return kcs_error_set(err, KCS_ERR_USAGE,
 				     "--post-token-file and --post-ca-file go with --post-url");
@@ -470,5 +501,12 @@ enum kcs_err kcs_opts_parse(struct kcs_opts *opts, int argc, char **argv,
 		return kcs_error_set(err, KCS_ERR_USAGE,
 				     "-l and --field-selector are applied by the API "
 				     "server: they work with live scans, not -f");
+	if (!opts->live && (opts->probe_admission || opts->runtime_aware))
+		return kcs_error_set(err, KCS_ERR_USAGE,
+				     "--probe-admission and --runtime-aware ask the "
+				     "API server: they work with live scans, not -f");
+	if (opts->fail_on_new && !opts->baseline)
+		return kcs_error_set(err, KCS_ERR_USAGE,
+				     "--fail-on new needs --baseline (new since when?)");
 	return KCS_OK;
 }

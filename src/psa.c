@@ -154,6 +154,12 @@ const char *kcs_ns_reason_name(enum kcs_ns_reason r)
 	case KCS_NR_ENFORCE_PRIVILEGED: return "ENFORCE_PRIVILEGED";
 	case KCS_NR_UNLABELLED: return "UNLABELLED";
 	case KCS_NR_NAMESPACE_NOT_IN_INPUT: return "NAMESPACE_NOT_IN_INPUT";
+	case KCS_NR_ADMISSION_DENIES_NET_RAW: return "ADMISSION_DENIES_NET_RAW";
+	case KCS_NR_ADMISSION_ADMITS_DEFAULT_NET_RAW:
+		return "ADMISSION_ADMITS_DEFAULT_NET_RAW";
+	case KCS_NR_ADMISSION_ADMITS_ADDED_NET_RAW:
+		return "ADMISSION_ADMITS_ADDED_NET_RAW";
+	case KCS_NR_ADMISSION_INJECTS_NET_RAW: return "ADMISSION_INJECTS_NET_RAW";
 	}
 	return "UNLABELLED";
 }
@@ -173,6 +179,14 @@ const char *kcs_ns_reason_text(enum kcs_ns_reason r)
 		return "no enforce label: the cluster default applies (privileged unless configured)";
 	case KCS_NR_NAMESPACE_NOT_IN_INPUT:
 		return "pods refer to this namespace but the input does not include it";
+	case KCS_NR_ADMISSION_DENIES_NET_RAW:
+		return "admission (dry-run probes) denies pods that keep NET_RAW, or removes it, while it admits a compliant pod";
+	case KCS_NR_ADMISSION_ADMITS_DEFAULT_NET_RAW:
+		return "admission (dry-run probe) admits a pod without securityContext, which keeps NET_RAW";
+	case KCS_NR_ADMISSION_ADMITS_ADDED_NET_RAW:
+		return "admission (dry-run probe) admits a pod that adds NET_RAW";
+	case KCS_NR_ADMISSION_INJECTS_NET_RAW:
+		return "admission (dry-run probe) returned a compliant pod with NET_RAW added by a mutating policy";
 	}
 	return "";
 }

@@ -11,7 +11,10 @@
 
 #include "kcs/alloc.h"
 #include "kcs/report.h"
+#include "kcs/drift.h"
+#include "kcs/probe.h"
 #include "kcs/remediate.h"
+#include "kcs/runtime.h"
 #include "kcs/workload.h"
 #include "kcs/version.h"
 #include "kcs/banned.h"
@@ -110,6 +113,99 @@ static void objref(yajl_gen g, const struct kcs_objref *r, int resolved)
 	yajl_gen_map_close(g);
 }
 
+/* --runtime-aware: where the pod runs. */
+static void pod_runtime(yajl_gen g, const void *p)
+{
+	const struct kcs_pod_runtime *w = p;
+
+	str(g, "runtime");
+	yajl_gen_map_open(g);
+	kv(g, "node", kcs_node_state_name(w->node_state));
+	if (w->node) {
+		kv(g, "name", kcs_runtime_name(w->node->runtime));
+		kv(g, "version", w->node->runtime_text);
+		kv(g, "nodeOS", kcs_node_os_name(w->node->os));
+	} else {
+		kv(g, "name", NULL);
+		kv(g, "version", NULL);
+		kv(g, "nodeOS", NULL);
+	}
+	kv(g, "runtimeClassHandler", kcs_handler_state_name(w->handler_state));
+	kv(g, "handler", w->handler);
+	str(g, "sandboxed");
+	yajl_gen_bool(g, w->sandboxed);
+	yajl_gen_map_close(g);
+}
+
+/* --runtime-aware: what the container really holds on that runtime. */
+static void exposure(yajl_gen g, const struct kcs_container *c)
+{
+	str(g, "exposure");
+	yajl_gen_map_open(g);
+	kv(g, "effective", kcs_exposure_name((enum kcs_exposure)c->exposure));
+	kv(g, "reason", kcs_exposure_reason_name(
+				(enum kcs_exposure_reason)c->exposure_reason));
+	kv(g, "message", kcs_exposure_reason_text(
+				 (enum kcs_exposure_reason)c->exposure_reason));
+	str(g, "flags");
+	flags_array(g, c->exposure_flags, kcs_exposure_flag_name, KCS_XF_COUNT);
+	yajl_gen_map_close(g);
+}
+
+/* --probe-admission: what admission did with the probe pods. */
+static void admission(yajl_gen g, const struct kcs_ns_entry *e)
+{
+	const struct kcs_probe_result *a = e->admission;
+	size_t i;
+
+	str(g, "admission");
+	if (!a) {
+		yajl_gen_null(g);
+		return;
+	}
+	yajl_gen_map_open(g);
+	kv(g, "verdict", kcs_verdict_name(a->verdict));
+	kv(g, "reason", kcs_probe_reason_name(a->reason));
+	kv(g, "message", a->message);
+	kv(g, "labelVerdict", kcs_verdict_name(e->labels_result.verdict));
+	kv(g, "labelReason", kcs_ns_reason_name(e->labels_result.reason));
+	str(g, "probes");
+	yajl_gen_array_open(g);
+	for (i = 0; i < KCS_PROBE_KINDS; i++) {
+		const struct kcs_probe *p = &a->probes[i];
+
+		if (p->outcome == KCS_PROBE_NOT_SENT)
+			continue;
+		yajl_gen_map_open(g);
+		kv(g, "name", kcs_probe_kind_name(p->kind));
+		kv(g, "podName", p->name);
+		kv(g, "outcome", kcs_probe_outcome_name(p->outcome));
+		str(g, "admitted");
+		yajl_gen_bool(g, p->outcome == KCS_PROBE_ADMITTED);
+		str(g, "httpStatus");
+		if (p->http_status)
+			yajl_gen_integer(g, p->http_status);
+		else
+			yajl_gen_null(g);
+		kv(g, "reason", p->reason[0] ? p->reason : NULL);
+		kv(g, "message", p->message[0] ? p->message : NULL);
+		str(g, "mutated");
+		yajl_gen_bool(g, p->mutated);
+		if (p->outcome == KCS_PROBE_ADMITTED) {
+			kv(g, "returnedVerdict",
+			   kcs_verdict_name(p->returned_verdict));
+			kv(g, "returnedReason", p->has_returned_reason
+				? kcs_reason_name(p->returned_reason) : NULL);
+		} else {
+			kv(g, "returnedVerdict", NULL);
+			kv(g, "returnedReason", NULL);
+		}
+		yajl_gen_map_close(g);
+	}
+	yajl_gen_array_close(g);
+	yajl_gen_map_close(g);
+}
+
 static enum kcs_err json_pod(struct kcs_report *rep, const struct kcs_pod *pod,
 			     struct kcs_error *err)
 {
@@ -159,6 +255,8 @@ static enum kcs_err json_pod(struct kcs_report *rep, const struct kcs_pod *pod,
 	} else {
 		yajl_gen_null(g);
 	}
+	if (pod->runtime)
+		pod_runtime(g, pod->runtime);
 	str(g, "containers");
 	yajl_gen_array_open(g);
 	for (i = 0; i < pod->n; i++) {
@@ -190,6 +288,8 @@ static enum kcs_err json_pod(struct kcs_report *rep, const struct kcs_pod *pod,
 				yajl_gen_null(g);
 			yajl_gen_map_close(g);
 		}
+		if (c->has_exposure)
+			exposure(g, c);
 		yajl_gen_map_close(g);
 	}
 	yajl_gen_array_close(g);
@@ -257,6 +357,7 @@ static enum kcs_err json_namespace(yajl_gen g, const struct kcs_ns_entry *e,
 	kint(g, "total", e->pods_total);
 	kint(g, "fail", e->pods_fail);
 	yajl_gen_map_close(g);
+	admission(g, e);
 	str(g, "remediation");
 	if (e->result.verdict != KCS_VERDICT_FAIL || !e->present) {
 		yajl_gen_null(g);
@@ -338,6 +439,138 @@ static enum kcs_err json_workload(const struct kcs_workload *w, void *user,
 	}
 	kcs_remedy_gen(&fix, g);
 	kcs_remedy_release(&fix);
+	yajl_gen_map_close(g);
+	return KCS_OK;
+}
+
+static void drift_item(yajl_gen g, const struct kcs_drift_item *it)
+{
+	yajl_gen_map_open(g);
+	str(g, "namespace");
+	strn(g, it->ns, it->ns_len);
+	str(g, "workload");
+	if (it->level == KCS_DRIFT_LEVEL_NAMESPACE) {
+		yajl_gen_null(g);
+	} else {
+		yajl_gen_map_open(g);
+		str(g, "kind");
+		strn(g, it->workload_kind, it->workload_kind_len);
+		str(g, "name");
+		strn(g, it->workload_name, it->workload_name_len);
+		yajl_gen_map_close(g);
+	}
+	str(g, "container");
+	if (it->level != KCS_DRIFT_LEVEL_CONTAINER) {
+		yajl_gen_null(g);
+	} else {
+		yajl_gen_map_open(g);
+		kv(g, "type", kcs_ctype_name(it->container_type));
+		str(g, "name");
+		strn(g, it->container_name, it->container_name_len);
+		yajl_gen_map_close(g);
+	}
+	kv(g, "reason", it->reason[0] ? it->reason : NULL);
+	kv(g, "state", kcs_drift_state_name(it->state));
+	kv(g, "baselineVerdict", it->in_baseline
+			? kcs_verdict_name(it->baseline_verdict) : NULL);
+	kv(g, "verdict", it->seen ? kcs_verdict_name(it->verdict) : NULL);
+	yajl_gen_map_close(g);
+}
+
+/* --baseline: what changed since the previous report. */
+static void json_drift(yajl_gen g, const struct kcs_drift *d)
+{
+	static const enum kcs_drift_list lists[] = {
+		KCS_DRIFT_NEW_FAILURES, KCS_DRIFT_FIXED_ITEMS,
+		KCS_DRIFT_UNKNOWN_ITEMS,
+	};
+	const struct kcs_drift_baseline *b;
+	const struct kcs_drift_item *items;
+	size_t i, j, n;
+
+	str(g, "drift");
+	if (!d) {
+		yajl_gen_null(g);
+		return;
+	}
+	b = kcs_drift_baseline(d);
+	yajl_gen_map_open(g);
+	str(g, "baseline");
+	yajl_gen_map_open(g);
+	kv(g, "file", b->file);
+	kv(g, "finishedAt", b->finished_at[0] ? b->finished_at : NULL);
+	str(g, "complete");
+	yajl_gen_bool(g, b->complete);
+	yajl_gen_map_close(g);
+	for (i = 0; i < KCS_ARRAY_SIZE(lists); i++) {
+		str(g, kcs_drift_list_name(lists[i]));
+		yajl_gen_array_open(g);
+		items = kcs_drift_items(d, lists[i], &n);
+		for (j = 0; j < n; j++)
+			drift_item(g, &items[j]);
+		yajl_gen_array_close(g);
+	}
+	kint(g, "stillFailing",
+	     kcs_drift_count(d, KCS_DRIFT_STILL_FAILING_ITEMS));
+	str(g, "newNamespaces");
+	yajl_gen_array_open(g);
+	items = kcs_drift_items(d, KCS_DRIFT_NEW_NAMESPACES, &n);
+	for (j = 0; j < n; j++)
+		strn(g, items[j].ns, items[j].ns_len);
+	yajl_gen_array_close(g);
+	str(g, "removedNamespaces");
+	yajl_gen_array_open(g);
+	items = kcs_drift_items(d, KCS_DRIFT_REMOVED_NAMESPACES, &n);
+	for (j = 0; j < n; j++)
+		strn(g, items[j].ns, items[j].ns_len);
+	yajl_gen_array_close(g);
+	yajl_gen_map_close(g);
+}
+
+/* --runtime-aware: nodes per container runtime and version. */
+static enum kcs_err runtimes(yajl_gen g, const struct kcs_scan_result *res,
+			     struct kcs_error *err)
+{
+	struct kcs_runtime_count *rows = NULL;
+	size_t n = 0, i;
+	enum kcs_err rc;
+
+	str(g, "runtimes");
+	yajl_gen_map_open(g);
+	str(g, "nodesRead");
+	yajl_gen_bool(g, res->nodes != NULL);
+	str(g, "nodes");
+	yajl_gen_array_open(g);
+	if (res->nodes) {
+		if ((rc = kcs_nodes_summary(res->nodes, &rows, &n, err)))
+			return rc;
+		for (i = 0; i < n; i++) {
+			yajl_gen_map_open(g);
+			kv(g, "runtime", kcs_runtime_name(rows[i].runtime));
+			kv(g, "version", rows[i].version);
+			kint(g, "nodes", rows[i].nodes);
+			yajl_gen_map_close(g);
+		}
+		kcs_free(rows);
+	}
+	yajl_gen_array_close(g);
+	str(g, "runtimeClasses");
+	if (res->rtclasses) {
+		const struct kcs_rtclass *c;
+		size_t pos = 0;
+
+		yajl_gen_array_open(g);
+		while ((c = kcs_rtclasses_next(res->rtclasses, &pos))) {
+			yajl_gen_map_open(g);
+			str(g, "name");
+			strn(g, c->name, c->name_len);
+			kv(g, "handler", c->handler);
+			yajl_gen_map_close(g);
+		}
+		yajl_gen_array_close(g);
+	} else {
+		yajl_gen_null(g);
+	}
 	yajl_gen_map_close(g);
 	return KCS_OK;
 }
@@ -449,6 +682,9 @@ static enum kcs_err json_end(struct kcs_report *rep,
 	yajl_gen_array_close(g);
 	str(g, "summary");
 	kcs_json_summary(g, res);
+	if (res->runtime_aware && (rc = runtimes(g, res, err)))
+		return rc;
+	json_drift(g, res->drift);
 	json_source(g, res->source, res->meta->cluster_name);
 	json_exemptions(g, res->exemptions);
 	str(g, "complete");

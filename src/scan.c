@@ -56,6 +56,12 @@ struct kcs_scan {
 	unsigned long long excluded_pods;
 
 	struct kcs_workloads *workloads;
+	int runtime_aware;
+	const struct kcs_nodes *nodes;
+	const struct kcs_rtclasses *rtclasses;
+	struct kcs_pod_runtime where;  /* of the pod being handed over */
+	int probed, probing;
+	struct kcs_drift *drift;      /* --baseline, borrowed */
 	kcs_workload_fn workload_fn;
 	void *workload_user;
 
@@ -117,8 +123,11 @@ void kcs_scan_free(struct kcs_scan *s)
 	for (i = 0; i < s->n_reports; i++)
 		if (s->reports[i]->ops->free)
 			s->reports[i]->ops->free(s->reports[i]);
-	for (i = 0; i < s->n_slots; i++)
+	for (i = 0; i < s->n_slots; i++) {
+		if (s->slots[i])
+			kcs_free(s->slots[i]->admission);
 		kcs_free(s->slots[i]);
+	}
 	kcs_free(s->slots);
 	kcs_free(s->sorted);
 	kcs_workloads_free(s->workloads);
@@ -259,6 +268,7 @@ struct spool_pod {
 struct spool_ctr {
 	unsigned char type, verdict, reason, flags;
 	unsigned char has_sc, has_caps, has_drop, privileged;
+	unsigned char has_exposure, exposure, exposure_reason, exposure_flags;
 	unsigned index;
 	unsigned short name_len, exempt_reason_len;
 	unsigned char exempt_source;
@@ -318,6 +328,10 @@ static enum kcs_err spool_write(struct kcs_scan *s, const struct kcs_pod *pod,
 		ch.has_caps = c->has_caps;
 		ch.has_drop = c->has_drop;
 		ch.privileged = c->privileged;
+		ch.has_exposure = c->has_exposure;
+		ch.exposure = c->exposure;
+		ch.exposure_reason = c->exposure_reason;
+		ch.exposure_flags = c->exposure_flags;
 		ch.index = c->index;
 		ch.name_len = (unsigned short)c->name.len;
 		ch.exempt_source = (unsigned char)c->exempt_source;
@@ -422,6 +436,10 @@ static enum kcs_err spool_read(struct kcs_scan *s, struct kcs_pod *pod,
 		c->has_caps = ch.has_caps;
 		c->has_drop = ch.has_drop;
 		c->privileged = ch.privileged;
+		c->has_exposure = ch.has_exposure;
+		c->exposure = ch.exposure;
+		c->exposure_reason = ch.exposure_reason;
+		c->exposure_flags = ch.exposure_flags;
 		c->index = ch.index;
 		c->exempt_source = (enum kcs_exempt_source)ch.exempt_source;
 		c->exempt_line = ch.exempt_line;
@@ -435,6 +453,33 @@ static enum kcs_err spool_read(struct kcs_scan *s, struct kcs_pod *pod,
 bad:
 	return kcs_error_set(err, KCS_ERR_IO,
 			     "cannot read back the scan's temporary spool");
+}
+
+/*
+ * Hand a pod (of the final listing: spooled pods come here at commit) to
+ * drift and to every report.
+ */
+static enum kcs_err deliver(struct kcs_scan *s, const struct kcs_pod *pod,
+			    struct kcs_error *err)
+{
+	enum kcs_err rc;
+	size_t i;
+
+	if (s->drift) {
+		int bare = !strcmp(pod->workload.kind, "Pod");
+
+		rc = kcs_drift_pod(s->drift, pod, bare ? NULL : pod->workload.kind,
+				   pod->workload.name.s, pod->workload.name.len,
+				   err);
+		if (rc)
+			return rc;
+	}
+	for (i = 0; i < s->n_reports; i++) {
+		rc = s->reports[i]->ops->pod(s->reports[i], pod, err);
+		if (rc)
+			return rc;
+	}
+	return KCS_OK;
 }
 
 enum kcs_err kcs_scan_listing_begin(struct kcs_scan *s, struct kcs_error *err)
@@ -480,7 +525,6 @@ enum kcs_err kcs_scan_listing_commit(struct kcs_scan *s, struct kcs_error *err)
 {
 	enum kcs_err rc = KCS_OK;
 	FILE *f = s->spool;
-	size_t i;
 	int eof = 0;
 
 	if (!f)
@@ -493,9 +537,12 @@ enum kcs_err kcs_scan_listing_commit(struct kcs_scan *s, struct kcs_error *err)
 		rc = spool_read(s, &s->replay, &eof, err);
 		if (rc || eof)
 			break;
-		for (i = 0; !rc && i < s->n_reports; i++)
-			rc = s->reports[i]->ops->pod(s->reports[i], &s->replay,
-						     err);
+		if (s->runtime_aware) {
+			kcs_runtime_pod(s->nodes, s->rtclasses, &s->replay,
+					&s->where);
+			s->replay.runtime = &s->where;
+		}
+		rc = deliver(s, &s->replay, err);
 	}
 	s->spool = NULL;
 	fclose(f);
@@ -507,6 +554,68 @@ void kcs_scan_set_excludes(struct kcs_scan *s, const char *const *globs,
 {
 	s->excludes = globs;
 	s->n_excludes = n;
+}
+
+void kcs_scan_set_runtime(struct kcs_scan *s, const struct kcs_nodes *nodes,
+			  const struct kcs_rtclasses *classes)
+{
+	s->runtime_aware = 1;
+	s->nodes = nodes;
+	s->rtclasses = classes;
+}
+
+enum kcs_err kcs_scan_set_admission(struct kcs_scan *s, const char *name,
+				    size_t len,
+				    const struct kcs_probe_result *r,
+				    struct kcs_error *err)
+{
+	struct kcs_ns_entry *e;
+	struct kcs_name n;
+
+	if (len > KCS_NAME_MAX)
+		return kcs_error_set(err, KCS_ERR_LIMIT, "namespace name too long");
+	memcpy(n.s, name, len);
+	n.s[len] = '\0';
+	n.len = len;
+	e = ns_get(s, &n, err);
+	if (!e)
+		return err ? err->code : KCS_ERR_NOMEM;
+	if (!e->admission && !(e->admission = kcs_malloc(sizeof(*r))))
+		return kcs_error_set(err, KCS_ERR_NOMEM, "out of memory");
+	*e->admission = *r;
+	s->probed = 1;
+	return KCS_OK;
+}
+
+static int is_excluded(const struct kcs_scan *s, const struct kcs_name *ns);
+
+void kcs_scan_set_probing(struct kcs_scan *s, int on)
+{
+	s->probing = on;
+}
+
+int kcs_scan_probing(const struct kcs_scan *s)
+{
+	return s->probing;
+}
+
+enum kcs_err kcs_scan_each_ns(struct kcs_scan *s,
+			      enum kcs_err (*fn)(struct kcs_ns_entry *e,
+						 void *user,
+						 struct kcs_error *err),
+			      void *user, struct kcs_error *err)
+{
+	size_t i;
+	enum kcs_err rc;
+
+	for (i = 0; i < s->n_slots; i++) {
+		if (!s->slots[i] || !s->slots[i]->present ||
+		    is_excluded(s, &s->slots[i]->name))
+			continue;
+		if ((rc = fn(s->slots[i], user, err)))
+			return rc;
+	}
+	return KCS_OK;
 }
 
 void kcs_scan_set_workload_fn(struct kcs_scan *s, kcs_workload_fn fn,
@@ -539,6 +648,25 @@ static int is_excluded(const struct kcs_scan *s, const struct kcs_name *ns)
 	return 0;
 }
 
+/* --runtime-aware: where the pod runs and what each container holds. */
+static void apply_runtime(struct kcs_scan *s, struct kcs_pod *pod)
+{
+	size_t i;
+
+	kcs_runtime_pod(s->nodes, s->rtclasses, pod, &s->where);
+	pod->runtime = &s->where;
+	for (i = 0; i < pod->n; i++) {
+		struct kcs_container *c = &pod->containers[i];
+		struct kcs_container_exposure x;
+
+		kcs_runtime_exposure(pod, &s->where, c, &x);
+		c->has_exposure = 1;
+		c->exposure = (unsigned char)x.effective;
+		c->exposure_reason = (unsigned char)x.reason;
+		c->exposure_flags = (unsigned char)x.flags;
+	}
+}
+
 enum kcs_err kcs_scan_pod(struct kcs_pod *pod, void *user,
 			  struct kcs_error *err)
 {
@@ -563,6 +691,8 @@ enum kcs_err kcs_scan_pod(struct kcs_pod *pod, void *user,
 			       pod->workload_resolved, err);
 	if (rc)
 		return rc;
+	if (s->runtime_aware)
+		apply_runtime(s, pod);
 	e->pods_total++;
 	if (pod->verdict == KCS_VERDICT_FAIL)
 		e->pods_fail++;
@@ -571,12 +701,7 @@ enum kcs_err kcs_scan_pod(struct kcs_pod *pod, void *user,
 		count(&s->containers, pod->containers[i].verdict);
 	if (s->spool)
 		return spool_write(s, pod, err);
-	for (i = 0; i < s->n_reports; i++) {
-		rc = s->reports[i]->ops->pod(s->reports[i], pod, err);
-		if (rc)
-			return rc;
-	}
-	return KCS_OK;
+	return deliver(s, pod, err);
 }
 
 enum kcs_err kcs_scan_namespace(const struct kcs_nsobj *ns, void *user,
@@ -692,6 +817,81 @@ static int cmp_ns(const void *a, const void *b)
 	return x->name.len < y->name.len ? -1 : x->name.len > y->name.len;
 }
 
+/*
+ * A conclusive admission probe decides the namespace; an UNKNOWN one
+ * leaves the label reading (the probe said nothing either way).
+ */
+static void follow_admission(struct kcs_ns_entry *e)
+{
+	const struct kcs_probe_result *a = e->admission;
+
+	switch (a->reason) {
+	case KCS_ADMISSION_DENIES_NET_RAW:
+		e->result.reason = KCS_NR_ADMISSION_DENIES_NET_RAW;
+		break;
+	case KCS_ADMISSION_ADMITS_DEFAULT_NET_RAW:
+		e->result.reason = KCS_NR_ADMISSION_ADMITS_DEFAULT_NET_RAW;
+		break;
+	case KCS_ADMISSION_ADMITS_ADDED_NET_RAW:
+		e->result.reason = KCS_NR_ADMISSION_ADMITS_ADDED_NET_RAW;
+		break;
+	case KCS_ADMISSION_INJECTS_NET_RAW:
+		e->result.reason = KCS_NR_ADMISSION_INJECTS_NET_RAW;
+		break;
+	default:
+		return;
+	}
+	if (a->verdict != KCS_VERDICT_PASS && a->verdict != KCS_VERDICT_FAIL) {
+		e->result = e->labels_result; /* never PASS on a doubt */
+		return;
+	}
+	e->result.verdict = a->verdict;
+}
+
+/* The namespaces, then the verdicts of every drift key; its warnings. */
+static enum kcs_err finish_drift(struct kcs_scan *s, size_t n_ns,
+				 const struct kcs_source *src, int complete,
+				 struct kcs_error *err)
+{
+	struct kcs_drift_scope scope = { 0 };
+	const char *const *w;
+	enum kcs_err rc;
+	size_t i, n;
+
+	for (i = 0; i < n_ns; i++) {
+		const struct kcs_ns_entry *e = s->sorted[i];
+
+		rc = kcs_drift_namespace(s->drift, e->name.s, e->name.len,
+					 e->result.verdict,
+					 kcs_ns_reason_name(e->result.reason), err);
+		if (rc)
+			return rc;
+	}
+	if (src && src->kind == KCS_SOURCE_CLUSTER) {
+		scope.ns = src->namespace;
+		scope.label_selector = src->label_selector;
+		scope.field_selector = src->field_selector;
+	}
+	if (src) {
+		scope.exclude_ns = src->exclude_ns;
+		scope.n_exclude_ns = src->n_exclude_ns;
+	}
+	rc = kcs_drift_finish(s->drift, complete && s->n_errors == 0, &scope,
+			      err);
+	if (rc)
+		return rc;
+	w = kcs_drift_warnings(s->drift, &n);
+	for (i = 0; i < n; i++)
+		if (kcs_scan_add_warning(s, "drift: %s", w[i]))
+			return kcs_error_set(err, KCS_ERR_NOMEM, "out of memory");
+	return KCS_OK;
+}
+
+void kcs_scan_set_drift(struct kcs_scan *s, struct kcs_drift *d)
+{
+	s->drift = d;
+}
+
 enum kcs_err kcs_scan_finish(struct kcs_scan *s, const struct kcs_source *src,
 			     int complete, struct kcs_error *err)
 {
@@ -711,6 +911,9 @@ enum kcs_err kcs_scan_finish(struct kcs_scan *s, const struct kcs_source *src,
 		s->sorted[k++] = e;
 		if (e->present) {
 			kcs_psa_evaluate(&e->labels, &s->def, &e->result);
+			e->labels_result = e->result;
+			if (e->admission)
+				follow_admission(e);
 		} else {
 			memset(&e->result, 0, sizeof(e->result));
 			e->result.verdict = KCS_VERDICT_UNKNOWN;
@@ -722,6 +925,8 @@ enum kcs_err kcs_scan_finish(struct kcs_scan *s, const struct kcs_source *src,
 	}
 	qsort(s->sorted, k, sizeof(*s->sorted), cmp_ns);
 	if ((rc = kcs_workloads_finish(s->workloads, err)))
+		return rc;
+	if (s->drift && (rc = finish_drift(s, k, src, complete, err)))
 		return rc;
 	if (!s->finished)
 		s->finished = time(NULL);
@@ -744,6 +949,11 @@ enum kcs_err kcs_scan_finish(struct kcs_scan *s, const struct kcs_source *src,
 	res.finished = s->finished;
 	res.exemptions = s->exemptions;
 	res.workloads = s->workloads;
+	res.runtime_aware = s->runtime_aware;
+	res.nodes = s->nodes;
+	res.rtclasses = s->rtclasses;
+	res.probed = s->probed;
+	res.drift = s->drift;
 	for (i = 0; i < s->n_reports; i++) {
 		rc = s->reports[i]->ops->end(s->reports[i], &res, err);
 		if (rc && !first)

@@ -130,6 +130,11 @@ struct kcs_container {
 	char exempt_reason[KCS_EXEMPT_REASON_MAX + 1];
 	char exempt_expires[11];    /* "YYYY-MM-DD" or "" */
 	unsigned long exempt_line;  /* line in the exemptions file, or 0 */
+	/* --runtime-aware (runtime.h): effective exposure on its node */
+	unsigned char has_exposure;
+	unsigned char exposure;        /* enum kcs_exposure */
+	unsigned char exposure_reason; /* enum kcs_exposure_reason */
+	unsigned char exposure_flags;  /* KCS_XF_* */
 };
 
 /* Longest object kind kept ("ReplicaSet"); longer kinds are cut. */
@@ -178,6 +183,11 @@ struct kcs_pod {
 	struct kcs_objref workload;
 	unsigned char workload_resolved;
 	struct kcs_pod_source source; /* manifests only (file != NULL) */
+	/*
+	 * --runtime-aware: where it runs (set by the scan; struct
+	 * kcs_pod_runtime of runtime.h, pointers into the scan's tables).
+	 */
+	const void *runtime;
 	unsigned char malformed;     /* a pod-level field had the wrong type */
 	/* kubecapscan.io/exempt-net-raw, raw (see exempt.h) */
 	unsigned char has_exempt_annotation;

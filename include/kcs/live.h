@@ -21,6 +21,8 @@
 #include "kcs/http.h"
 #include "kcs/reader.h"
 #include "kcs/scan.h"
+#include "kcs/owners.h"
+#include "kcs/runtime.h"
 
 /* kubectl's and client-go's default page size. */
 #define KCS_DEFAULT_CHUNK_SIZE 500
@@ -32,6 +34,11 @@ struct kcs_live_settings {
 	unsigned long chunk_size; /* limit per page; 0: no paging */
 	const char *label_selector; /* pods' labelSelector, or NULL */
 	const char *field_selector; /* pods' fieldSelector, or NULL */
+	/* Tables to fill before the pods are listed (NULL: not read). */
+	struct kcs_owners *owners;      /* ReplicaSets and Jobs (workloads) */
+	struct kcs_nodes *nodes;        /* --runtime-aware */
+	struct kcs_rtclasses *rtclasses; /* --runtime-aware */
+	int probe_admission;            /* dry-run probes in each namespace */
 };
 
 /* What the scan learned about the cluster, for the report's source. */
@@ -42,6 +49,8 @@ struct kcs_live_result {
 	int snapshot_consistent;
 	unsigned long pages;                  /* pod pages read */
 	unsigned long restarts;               /* listings restarted after 410 */
+	int nodes_read, rtclasses_read;       /* the lists were complete */
+	unsigned long probed;                 /* namespaces probed */
 };
 
 /*

@@ -62,6 +62,10 @@ struct kcs_opts {
 	const struct kcs_control *control; /* --benchmark */
 	const char *cluster_name;         /* --cluster-name, or NULL */
 	int exit_zero;                    /* --exit-zero: findings exit 0 */
+	int probe_admission;              /* --probe-admission */
+	int runtime_aware;                /* --runtime-aware */
+	const char *baseline;             /* --baseline FILE, or NULL */
+	int fail_on_new;                  /* --fail-on new */
 	const char *exclude_ns[KCS_MAX_EXCLUDES]; /* --exclude-namespace globs */
 	size_t n_exclude_ns;
 	const char *post_url;             /* --post-url: POST the JSON report there */

@@ -60,6 +60,11 @@ enum kcs_ns_reason {
 	KCS_NR_ENFORCE_PRIVILEGED,
 	KCS_NR_UNLABELLED,
 	KCS_NR_NAMESPACE_NOT_IN_INPUT,
+	/* --probe-admission: the verdict follows observed admission */
+	KCS_NR_ADMISSION_DENIES_NET_RAW,
+	KCS_NR_ADMISSION_ADMITS_DEFAULT_NET_RAW,
+	KCS_NR_ADMISSION_ADMITS_ADDED_NET_RAW,
+	KCS_NR_ADMISSION_INJECTS_NET_RAW,
 };
 
 /* Namespace flags, bits in alphabetical order of their names. */

@@ -20,6 +20,9 @@
 #include "kcs/psa.h"
 #include "kcs/reader.h"
 #include "kcs/workload.h"
+#include "kcs/drift.h"
+#include "kcs/probe.h"
+#include "kcs/runtime.h"
 
 /* Pass/fail counts of one kind of object. */
 struct kcs_count {
@@ -34,6 +37,12 @@ struct kcs_ns_entry {
 	unsigned char present;       /* the Namespace object was in the input */
 	struct kcs_psa_labels labels;
 	struct kcs_ns_result result; /* valid after kcs_scan_finish() */
+	/*
+	 * --probe-admission: what admission did (owned, NULL if not
+	 * probed) and the label reading it replaced when conclusive.
+	 */
+	struct kcs_probe_result *admission;
+	struct kcs_ns_result labels_result;
 	unsigned long long pods_total, pods_fail;
 };
 
@@ -93,6 +102,11 @@ struct kcs_scan_result {
 	time_t started, finished;
 	const struct kcs_exemptions *exemptions; /* NULL: none in use */
 	struct kcs_workloads *workloads;   /* every pod's workload */
+	int runtime_aware;                 /* exposure was judged */
+	const struct kcs_nodes *nodes;     /* --runtime-aware, or NULL */
+	const struct kcs_rtclasses *rtclasses;
+	int probed;                        /* --probe-admission */
+	const struct kcs_drift *drift;     /* --baseline: finished, or NULL */
 };
 
 /*
@@ -199,6 +213,38 @@ void kcs_scan_set_exemptions(struct kcs_scan *s, struct kcs_exemptions *ex);
  */
 void kcs_scan_set_workload_fn(struct kcs_scan *s, kcs_workload_fn fn,
 			      void *user);
+/*
+ * Record the admission probe of namespace `name` (copied). Its verdict
+ * replaces the label reading at kcs_scan_finish() when it is PASS or FAIL.
+ */
+enum kcs_err kcs_scan_set_admission(struct kcs_scan *s, const char *name,
+				    size_t len,
+				    const struct kcs_probe_result *r,
+				    struct kcs_error *err) KCS_WUR;
+/*
+ * Mark the admission probes as running (1) or done (0): API warnings about
+ * the probe pods are theirs, not the cluster's, and are not reported.
+ */
+void kcs_scan_set_probing(struct kcs_scan *s, int on);
+int kcs_scan_probing(const struct kcs_scan *s);
+/* Call `fn` for every namespace known so far (for probing). */
+enum kcs_err kcs_scan_each_ns(struct kcs_scan *s,
+			      enum kcs_err (*fn)(struct kcs_ns_entry *e,
+						 void *user,
+						 struct kcs_error *err),
+			      void *user, struct kcs_error *err) KCS_WUR;
+/*
+ * --runtime-aware: judge every container's exposure on its node's runtime
+ * with these tables (borrowed; either may be NULL: unreadable).
+ */
+void kcs_scan_set_runtime(struct kcs_scan *s, const struct kcs_nodes *nodes,
+			  const struct kcs_rtclasses *classes);
+/*
+ * --baseline: feed every reported pod and namespace to `d` (borrowed,
+ * baseline loaded) and finish it in kcs_scan_finish(), before the reports
+ * end, which then carry the drift.
+ */
+void kcs_scan_set_drift(struct kcs_scan *s, struct kcs_drift *d);
 /* Pods left out so far because their namespace is excluded. */
 unsigned long long kcs_scan_excluded_pods(const struct kcs_scan *s);
 /* Override the start time (tests and callers that began earlier). */

@@ -201,6 +201,32 @@ class OutputFile(unittest.TestCase):
                 self.assertEqual(f.read(), before)
             self.assertEqual(sorted(os.listdir(d)), ["report.json"])
 
+    def test_devices_and_fifos_are_written_in_place(self):
+        """--output-file /dev/null must not rename a temporary file over the
+        device (as root that replaces /dev/null with a regular file)."""
+        rc, out, err = kcs.run(["-f", DEMO[0], "-f", DEMO[1], "-o", "json",
+                                "--output-file", "/dev/null"])
+        self.assertEqual(rc, 1, err)
+        self.assertTrue(stat.S_ISCHR(os.stat("/dev/null").st_mode),
+                        "/dev/null is no longer a device")
+        self.assertEqual(os.listdir("/dev").count(".null"), 0)
+        with tempfile.TemporaryDirectory() as d:
+            fifo = os.path.join(d, "report.fifo")
+            os.mkfifo(fifo)
+            p = subprocess.Popen([kcs.BIN, "-f", DEMO[0], "-f", DEMO[1],
+                                  "-o", "json", "--output-file", fifo],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            with open(fifo, "rb") as f:
+                data = f.read()
+            p.wait(60)
+            self.assertEqual(p.returncode, 1, p.stderr.read())
+            kcs.check_report(data.decode())
+            self.assertTrue(stat.S_ISFIFO(os.stat(fifo).st_mode))
+            self.assertEqual(sorted(os.listdir(d)), ["report.fifo"])
+        rc, out, err = kcs.run(["-f", DEMO[0], "--output-file", "/tmp"])
+        self.assertEqual(rc, 2, err)
+        self.assertIn("is a directory", err)
+
     def test_unwritable_directory(self):
         rc, out, err = kcs.run(["-f", DEMO[0], "--output-file",
                                 "/nonexistent-dir/r.json"])

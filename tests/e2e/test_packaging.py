@@ -46,7 +46,9 @@ WANT_MAIN = {("Namespace", None, NS), ("ServiceAccount", NS, NS),
              ("CronJob", NS, NS), ("Job", NS, "kubecapscan-once")}
 WANT_OPTIONAL = {("NetworkPolicy", NS, "kubecapscan-egress"),
                  ("ClusterRole", None, "kubecapscan-probe"),
-                 ("ClusterRoleBinding", None, "kubecapscan-probe")}
+                 ("ClusterRoleBinding", None, "kubecapscan-probe"),
+                 ("ClusterRole", None, "kubecapscan-runtime"),
+                 ("ClusterRoleBinding", None, "kubecapscan-runtime")}
 
 # Scope of each kind the manifests use, for the test server's discovery.
 SCOPES = {("v1", "Namespace"): False, ("v1", "ServiceAccount"): True,
@@ -677,17 +679,20 @@ class Manifests(unittest.TestCase):
             self.assertEqual(t["spec"]["serviceAccountName"], NS, kind)
             self.assertIs(t["spec"].get("automountServiceAccountToken"), True, kind)
 
-    def test_clusterrole_grants_only_reads_of_pods_and_namespaces(self):
+    def test_clusterrole_grants_only_reads(self):
+        """Reads of pods and namespaces, and lists of the owners that name
+        workloads (ReplicaSets, Jobs): never a write, a watch or a secret."""
         role = find(manifests(self), "ClusterRole", NS)
         self.assertNotIn("aggregationRule", role)
         for r in role["rules"]:
             self.assertEqual(set(r) - {"apiGroups", "resources", "verbs"}, set(),
                              "no nonResourceURLs or resourceNames: %s" % r)
         g = granted(role)
+        allowed = {("", "pods"), ("", "namespaces"), ("apps", "replicasets"),
+                   ("batch", "jobs")}
         for verb, group, res in g:
             self.assertNotIn("*", (verb, group, res))
-            self.assertEqual(group, "")
-            self.assertIn(res, ("pods", "namespaces"))
+            self.assertIn((group, res), allowed)
             self.assertIn(verb, ("get", "list"))
 
     def test_rbac_covers_exactly_what_the_scan_calls(self):

@@ -257,12 +257,19 @@ def kubectl_apply(obj, patch):
         f = os.path.join(d, "obj.json")
         with open(f, "w", encoding="utf-8") as fh:
             json.dump(obj, fh)
-        env = dict(os.environ, KUBECONFIG=os.devnull)
+        # a private HOME and cache: other kubectl runs on the machine
+        # must not share (and race on) ~/.kube/cache
+        empty = os.path.join(d, "kubeconfig")
+        open(empty, "w").close()
+        env = dict(os.environ, KUBECONFIG=empty, HOME=d)
         p = subprocess.run(["kubectl", "patch", "--local", "-f", f,
+                            "--cache-dir", os.path.join(d, "cache"),
                             "--type=json", "-p", json.dumps(patch),
                             "-o", "json"],
                            capture_output=True, env=env, timeout=60)
     if p.returncode != 0:
+        sys.stderr.write("check_remediate: kubectl said: %s\n"
+                         % p.stderr.decode("utf-8", "replace").strip()[:300])
         return None
     return json.loads(p.stdout)
 

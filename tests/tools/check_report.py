@@ -457,9 +457,29 @@ def namespace_policy_errors(ns, p, pod_total, src):
         want = ("FAIL", "ENFORCE_BASELINE")
     else:
         want = ("FAIL", "ENFORCE_PRIVILEGED")
-    if (ns["verdict"], ns["reason"]) != want:
+    got = (ns["verdict"], ns["reason"])
+    adm = ns.get("admission")
+    if adm is not None:
+        # --probe-admission: the labels' reading is kept apart; a PASS or
+        # FAIL probe decides the namespace, an UNKNOWN one leaves the labels
+        label = (adm["labelVerdict"], adm["labelReason"])
+        if adm["verdict"] in ("PASS", "FAIL"):
+            if got != (adm["verdict"], adm["reason"]):
+                err(p + ["verdict"], "verdict/reason %s/%s, but the admission probe says %s/%s"
+                    % (got + (adm["verdict"], adm["reason"])))
+        elif got != label:
+            err(p + ["verdict"], "verdict/reason %s/%s, but an inconclusive probe must leave "
+                "the label reading %s/%s" % (got + label))
+        for pr in adm["probes"]:
+            if pr["admitted"] != (pr["outcome"] == "ADMITTED"):
+                err(p + ["admission"], "probe %s: admitted and outcome disagree" % pr["name"])
+        if adm["verdict"] == "PASS" and any(
+                pr["name"] == "control" and not pr["admitted"] for pr in adm["probes"]):
+            err(p + ["admission"], "PASS although the compliant control probe was not admitted")
+        got = label
+    if got != want:
         err(p + ["verdict"], "verdict/reason %s/%s, expected %s/%s for effective policy %s:%s%s"
-            % (ns["verdict"], ns["reason"], want[0], want[1], eff["level"], eff["version"],
+            % (got[0], got[1], want[0], want[1], eff["level"], eff["version"],
                " with the level label missing" if level is None else ""))
     return errs
 

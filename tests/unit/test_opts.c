@@ -254,7 +254,9 @@ Test(opts, live_options)
 	assert_usage_msg(&err, NULL);
 	cr_expect_eq(PARSE(&o, &err, "-f", "x", "--context", "c"), KCS_ERR_USAGE);
 	cr_expect_eq(PARSE(&o, &err, "-f", "x", "--kubeconfig", "k"), KCS_ERR_USAGE);
-	cr_expect_eq(PARSE(&o, &err, "-f", "x", "-n", "ns"), KCS_ERR_USAGE);
+	/* with -f, -n is the namespace of manifest objects that name none */
+	cr_expect_eq(PARSE(&o, &err, "-f", "x", "-n", "ns"), KCS_OK, "%s", err.msg);
+	cr_expect_str_eq(o.namespace, "ns");
 	/* bad values */
 	cr_expect_eq(PARSE(&o, &err, "-n", ""), KCS_ERR_USAGE);
 	cr_expect_eq(PARSE(&o, &err, "--chunk-size", "-1"), KCS_ERR_USAGE);
@@ -478,6 +480,7 @@ Test(opts, help_lists_every_option)
 				  : !strcmp(t[i].long_name, "request-timeout") ? "5s"
 				  : !strcmp(t[i].long_name, "chunk-size") ? "10"
 				  : !strcmp(t[i].long_name, "exec-plugins") ? "deny"
+				  : !strcmp(t[i].long_name, "fail-on") ? "any"
 				  : !strcmp(t[i].long_name, "benchmark") ? "cis-1.6"
 				  : !strcmp(t[i].long_name, "post-url") ? "https://x/r" : "v";
 		/* the --post-* files go with a --post-url */
@@ -508,4 +511,29 @@ Test(opts, benchmark_cluster_name_exit_zero)
 	cr_expect_eq(PARSE(&o, &err, "-f", "x", "--cluster-name", ""), KCS_ERR_USAGE);
 	cr_expect_eq(PARSE(&o, &err, "-f", "x", "--exit-zero"), KCS_OK);
 	cr_expect_eq(o.exit_zero, 1);
+}
+
+Test(opts, probe_runtime_baseline_fail_on)
+{
+	struct kcs_opts o;
+	struct kcs_error err = KCS_ERROR_INIT;
+
+	cr_expect_eq(PARSE(&o, &err, "-A", "--probe-admission", "--runtime-aware"),
+		     KCS_OK, "%s", err.msg);
+	cr_expect(o.probe_admission && o.runtime_aware);
+	/* they ask the API server: not with files */
+	cr_expect_eq(PARSE(&o, &err, "-f", "x", "--probe-admission"), KCS_ERR_USAGE);
+	assert_usage_msg(&err, "--probe-admission");
+	cr_expect_eq(PARSE(&o, &err, "-f", "x", "--runtime-aware"), KCS_ERR_USAGE);
+	/* drift works with files and clusters */
+	cr_expect_eq(PARSE(&o, &err, "-f", "x", "--baseline", "old.json",
+			   "--fail-on", "new"), KCS_OK, "%s", err.msg);
+	cr_expect_str_eq(o.baseline, "old.json");
+	cr_expect_eq(o.fail_on_new, 1);
+	cr_expect_eq(PARSE(&o, &err, "-f", "x", "--fail-on", "any"), KCS_OK);
+	cr_expect_eq(o.fail_on_new, 0);
+	cr_expect_eq(PARSE(&o, &err, "-f", "x", "--fail-on", "new"), KCS_ERR_USAGE);
+	assert_usage_msg(&err, "--baseline");
+	cr_expect_eq(PARSE(&o, &err, "-f", "x", "--fail-on", "some"), KCS_ERR_USAGE);
+	assert_usage_msg(&err, "some");
 }
