@@ -193,10 +193,10 @@ static void gstr(yajl_gen g, const char *s)
  * Sets *allowed to 1/0, or -1 when the API cannot answer (an old server, a
  * proxy): the scan then goes on and a denial shows up as a 403 instead.
  */
-static enum kcs_err may_i(struct kcs_http *h, const char *verb,
-			  const char *resource, const char *ns, const char *name,
-			  int *allowed, char *why, size_t why_size,
-			  struct kcs_error *err)
+enum kcs_err kcs_live_may_i(struct kcs_http *h, const char *verb,
+			    const char *resource, const char *ns,
+			    const char *name, int *allowed, char *why,
+			    size_t why_size, struct kcs_error *err)
 {
 	yajl_gen g = yajl_gen_alloc(&kcs_yajl_alloc_funcs);
 	struct kcs_buf body = KCS_BUF_INIT(1024 * 1024);
@@ -279,7 +279,7 @@ static enum kcs_err preflight(struct kcs_http *h, const char *ns,
 	enum kcs_err rc;
 
 	/* list pods, in the namespace or cluster-wide */
-	rc = may_i(h, "list", "pods", ns, NULL, &allowed, why, sizeof(why), err);
+	rc = kcs_live_may_i(h, "list", "pods", ns, NULL, &allowed, why, sizeof(why), err);
 	if (rc)
 		return rc;
 	if (allowed == 0 && ns)
@@ -298,7 +298,7 @@ static enum kcs_err preflight(struct kcs_http *h, const char *ns,
 	 * The namespace's labels: one namespace is a GET by name, which the
 	 * API authorises "in" that namespace; all of them are a cluster list.
 	 */
-	rc = may_i(h, ns ? "get" : "list", "namespaces", ns, ns, &allowed, why,
+	rc = kcs_live_may_i(h, ns ? "get" : "list", "namespaces", ns, ns, &allowed, why,
 		   sizeof(why), err);
 	if (rc)
 		return rc;

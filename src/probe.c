@@ -25,13 +25,13 @@
 #include <yajl/yajl_parse.h>
 
 #include "kcs/alloc.h"
+#include "kcs/live.h"
 #include "kcs/probe.h"
 #include "kcs/reader.h"
 #include "kcs/banned.h"
 
 /* Largest probe body (a few hundred bytes) and SSAR answer we accept. */
 #define PROBE_BODY_MAX (64 * 1024)
-#define SSAR_ANSWER_MAX (64 * 1024)
 
 /* ---- names ----------------------------------------------------------- */
 
@@ -678,128 +678,6 @@ void kcs_probe_decide(struct kcs_probe_result *r)
 /* ---- SelfSubjectAccessReview ------------------------------------------- */
 
 /*
- * The answer's status.allowed and status.reason, read with yajl callbacks
- * (a copy of what live.c's may_i() does; see the report to the lead).
- */
-enum ssar_key { SK_NONE, SK_STATUS, SK_ALLOWED, SK_REASON };
-
-struct ssar_answer {
-	int depth;          /* open maps and arrays */
-	int in_status;      /* inside the top-level "status" map */
-	enum ssar_key pending;
-	int allowed;        /* -1 until read */
-	char reason[256];
-};
-
-static int sa_start_map(void *ctx)
-{
-	struct ssar_answer *a = ctx;
-
-	if (a->depth == 1 && a->pending == SK_STATUS)
-		a->in_status = 1;
-	a->pending = SK_NONE;
-	a->depth++;
-	return 1;
-}
-
-static int sa_end(void *ctx)
-{
-	struct ssar_answer *a = ctx;
-
-	a->depth--;
-	if (a->depth <= 1)
-		a->in_status = 0;
-	a->pending = SK_NONE;
-	return 1;
-}
-
-static int sa_start_array(void *ctx)
-{
-	struct ssar_answer *a = ctx;
-
-	a->pending = SK_NONE;
-	a->depth++;
-	return 1;
-}
-
-static int sa_key(void *ctx, const unsigned char *k, size_t len)
-{
-	struct ssar_answer *a = ctx;
-
-	a->pending = SK_NONE;
-	if (a->depth == 1 && len == 6 && !memcmp(k, "status", 6))
-		a->pending = SK_STATUS;
-	else if (a->depth == 2 && a->in_status && len == 7 &&
-		 !memcmp(k, "allowed", 7))
-		a->pending = SK_ALLOWED;
-	else if (a->depth == 2 && a->in_status && len == 6 &&
-		 !memcmp(k, "reason", 6))
-		a->pending = SK_REASON;
-	return 1;
-}
-
-static int sa_bool(void *ctx, int b)
-{
-	struct ssar_answer *a = ctx;
-
-	if (a->pending == SK_ALLOWED)
-		a->allowed = !!b;
-	a->pending = SK_NONE;
-	return 1;
-}
-
-static int sa_string(void *ctx, const unsigned char *s, size_t len)
-{
-	struct ssar_answer *a = ctx;
-
-	if (a->pending == SK_REASON) {
-		if (len >= sizeof(a->reason))
-			len = sizeof(a->reason) - 1;
-		memcpy(a->reason, s, len);
-		a->reason[len] = '\0';
-	}
-	a->pending = SK_NONE;
-	return 1;
-}
-
-static int sa_null(void *ctx)
-{
-	((struct ssar_answer *)ctx)->pending = SK_NONE;
-	return 1;
-}
-
-static int sa_number(void *ctx, const char *s, size_t len)
-{
-	(void)s;
-	(void)len;
-	return sa_null(ctx);
-}
-
-static const yajl_callbacks ssar_cbs = {
-	.yajl_null = sa_null,
-	.yajl_boolean = sa_bool,
-	.yajl_number = sa_number,
-	.yajl_string = sa_string,
-	.yajl_start_map = sa_start_map,
-	.yajl_map_key = sa_key,
-	.yajl_end_map = sa_end,
-	.yajl_start_array = sa_start_array,
-	.yajl_end_array = sa_end,
-};
-
-static enum kcs_err collect(const void *data, size_t len, void *user,
-			    struct kcs_error *err)
-{
-	struct kcs_buf *b = user;
-
-	if (kcs_buf_add(b, data, len))
-		return kcs_error_set(err, b->err,
-				     "API answer larger than %zu bytes",
-				     b->max);
-	return KCS_OK;
-}
-
-/*
  * May we create pods in `ns`? *allowed: 1, 0, or -1 when the API gave no
  * usable answer (a hardened cluster may deny SSARs; the probes then show
  * an RBAC denial as a 403). Returns an error only when the cluster cannot
@@ -809,75 +687,8 @@ static enum kcs_err may_create_pods(struct kcs_http *h, const char *ns,
 				    int *allowed, char *why, size_t why_size,
 				    struct kcs_error *e)
 {
-	struct gen g = { NULL, yajl_gen_status_ok };
-	struct kcs_buf answer = KCS_BUF_INIT(SSAR_ANSWER_MAX);
-	struct ssar_answer a = { .allowed = -1 };
-	struct kcs_http_request req = { 0 };
-	struct kcs_http_response resp;
-	struct kcs_error he = KCS_ERROR_INIT;
-	const unsigned char *doc;
-	yajl_handle y = NULL;
-	size_t len;
-	enum kcs_err rc = KCS_OK;
-
-	*allowed = -1;
-	why[0] = '\0';
-	if (!(g.g = yajl_gen_alloc(&kcs_yajl_alloc_funcs)))
-		return kcs_error_set(e, KCS_ERR_NOMEM, "out of memory");
-	yajl_gen_config(g.g, yajl_gen_validate_utf8, 1);
-	g_open(&g);
-	g_str(&g, "kind");
-	g_str(&g, "SelfSubjectAccessReview");
-	g_str(&g, "apiVersion");
-	g_str(&g, "authorization.k8s.io/v1");
-	g_str(&g, "spec");
-	g_open(&g);
-	g_str(&g, "resourceAttributes");
-	g_open(&g);
-	g_str(&g, "namespace");
-	g_str(&g, ns);
-	g_str(&g, "verb");
-	g_str(&g, "create");
-	g_str(&g, "resource");
-	g_str(&g, "pods");
-	g_close(&g);
-	g_close(&g);
-	g_close(&g);
-	if (g.st != yajl_gen_status_ok) {
-		rc = kcs_error_set(e, KCS_ERR_PARSE, "namespace name is not "
-				   "valid UTF-8");
-		goto out;
-	}
-	yajl_gen_get_buf(g.g, &doc, &len);
-	req.method = "POST";
-	req.path = "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews";
-	req.body = (const char *)doc;
-	req.body_len = len;
-	req.on_body = collect;
-	req.user = &answer;
-	rc = kcs_http_do(h, &req, &resp, &he);
-	if (rc == KCS_ERR_NOMEM || rc == KCS_ERR_HTTP || rc == KCS_ERR_AUTH) {
-		*e = he;
-		goto out;
-	}
-	rc = KCS_OK;
-	if (he.code != KCS_OK)
-		goto out;  /* 403, 404, a proxy: no answer about RBAC */
-	if (!(y = yajl_alloc(&ssar_cbs, &kcs_yajl_alloc_funcs, &a))) {
-		rc = kcs_error_set(e, KCS_ERR_NOMEM, "out of memory");
-		goto out;
-	}
-	if (yajl_parse(y, (const unsigned char *)answer.buf, answer.len) ==
-	    yajl_status_ok && yajl_complete_parse(y) == yajl_status_ok) {
-		*allowed = a.allowed;
-		copy_display(why, why_size, a.reason);
-	}
-out:
-	if (y)
-		yajl_free(y);
-	kcs_buf_release(&answer);
-	yajl_gen_free(g.g);
-	return rc;
+	return kcs_live_may_i(h, "create", "pods", ns, NULL, allowed, why,
+			      why_size, e);
 }
 
 /* ---- the live probe -------------------------------------------------- */

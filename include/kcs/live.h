@@ -54,6 +54,18 @@ struct kcs_live_result {
 };
 
 /*
+ * A SelfSubjectAccessReview: may we `verb` `resource` (in `ns`; NULL:
+ * cluster scope; `name`: one object, or NULL)? Sets *allowed to 1 or 0,
+ * or -1 when the API gives no answer (a 403 on reviews, an old server, a
+ * proxy), and `why` to the review's reason. Returns an error only when the
+ * cluster cannot be talked to (transport, credentials) or on NOMEM/LIMIT.
+ */
+enum kcs_err kcs_live_may_i(struct kcs_http *h, const char *verb,
+			    const char *resource, const char *ns,
+			    const char *name, int *allowed, char *why,
+			    size_t why_size, struct kcs_error *err) KCS_WUR;
+
+/*
  * Run the scan into `scan` (already begun). Returns KCS_OK when everything
  * was listed; otherwise the error (the pods seen so far are still in the
  * scan, which the caller reports as incomplete).
