@@ -96,15 +96,16 @@ static int is_space(unsigned char c)
 }
 
 /* The whole JSON document, peeked bytes first. */
-static enum kcs_err feed_json(struct kcs_reader *r, struct src *s,
-			      const struct kcs_input_opts *o,
+static enum kcs_err feed_json(struct kcs_reader *r, const char *name,
+			      struct src *s, const struct kcs_input_opts *o,
 			      struct kcs_error *err)
 {
 	static unsigned char chunk[KCS_INPUT_CHUNK];
 	enum kcs_err rc;
 	size_t n;
 
-	kcs_reader_set_source(r, NULL, 0);
+	/* workload manifests in JSON name their file (no line: streamed) */
+	kcs_reader_set_source(r, name, 0);
 	rc = kcs_reader_restart(r, err);
 	while (!rc) {
 		if (!src_read(s, chunk, sizeof(chunk), &n))
@@ -144,7 +145,7 @@ static enum kcs_err dispatch(struct kcs_reader *r, const char *name,
 	struct kcs_manifest_opts mo = { 0 };
 
 	if (!first || *first == '{' || *first == '[')
-		return feed_json(r, s, o, err);
+		return feed_json(r, name, s, o, err);
 	mo.name = name;
 	mo.default_namespace = o ? o->default_namespace : NULL;
 	mo.on_doc = yaml_doc_done;

@@ -705,6 +705,13 @@ static enum kcs_err probe_one(struct kcs_ns_entry *e, void *user,
 	if (rc)
 		return rc;
 	p->probed++;
+	if (p->r.verdict == KCS_VERDICT_UNKNOWN &&
+	    kcs_scan_add_warning(p->scan, "admission probe in namespace '%s' "
+				 "is inconclusive (%s: %s); its verdict "
+				 "follows its labels", e->name.s,
+				 kcs_probe_reason_name(p->r.reason),
+				 p->r.message))
+		return kcs_error_set(err, KCS_ERR_NOMEM, "out of memory");
 	return kcs_scan_set_admission(p->scan, e->name.s, e->name.len, &p->r,
 				      err);
 }

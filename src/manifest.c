@@ -367,7 +367,7 @@ static enum kcs_err load_scalar(struct conv *c, const yaml_event_t *ev)
 	size_t len = ev->data.scalar.length;
 	enum kcs_err rc;
 	struct node *n;
-	uint32_t id;
+	uint32_t id = 0;
 
 	if (len > KCS_JSON_MAX_STRING)
 		return at(c, KCS_ERR_LIMIT, ev->start_mark.line + 1,
@@ -397,7 +397,7 @@ static enum kcs_err load_alias(struct conv *c, const yaml_event_t *ev)
 	const yaml_char_t *name = ev->data.alias.anchor;
 	struct anchor *a = NULL;
 	enum kcs_err rc;
-	uint32_t id;
+	uint32_t id = 0;
 
 	if (d->cap_anchors)
 		a = anchor_slot(d, name, strlen((const char *)name));
@@ -421,7 +421,7 @@ static enum kcs_err load_open(struct conv *c, const yaml_event_t *ev,
 	const yaml_char_t *anchor = type == T_MAP ?
 		ev->data.mapping_start.anchor : ev->data.sequence_start.anchor;
 	enum kcs_err rc;
-	uint32_t id;
+	uint32_t id = 0;
 
 	if (d->depth >= KCS_JSON_MAX_DEPTH)
 		return at(c, KCS_ERR_LIMIT, ev->start_mark.line + 1,
@@ -787,7 +787,7 @@ static void fmt_double(double f, char *out, size_t size)
 static void fmt_float_key(double v, char *out, size_t size)
 {
 	float f = (float)v;
-	char e[48];
+	char e[32]; /* "%.8e" of a float: at most 16 bytes */
 	int p, x;
 
 	if (isnan(v)) {
@@ -821,7 +821,7 @@ static enum kcs_err big_to_decimal(struct conv *c, const struct res *r,
 	struct kcs_buf *b = &c->scratch;
 	unsigned char *dec;
 	size_t n = 0, i, j;
-	int d;
+	int d = 0;
 
 	if (r->n_digits > BIG_DIGITS_MAX)
 		return at(c, KCS_ERR_LIMIT, line,
@@ -1072,7 +1072,7 @@ static enum kcs_err collect(struct conv *c, uint32_t map, unsigned adepth)
 
 	for (i = 0; i + 1 < n->b; i += 2) {
 		uint32_t k = c->d.kids[n->a + i], v = c->d.kids[n->a + i + 1];
-		struct entry *e;
+		struct entry *e = NULL;
 
 		/* v2's isMerge: the plain (or !!merge) scalar <<, not an
 		 * alias to one. */
@@ -1156,7 +1156,7 @@ static int entry_is_str(struct conv *c, const struct entry *e, const char *s)
 
 static enum kcs_err add_special(struct conv *c, const char *key, uint32_t val)
 {
-	struct entry *e;
+	struct entry *e = NULL;
 	enum kcs_err rc = push_entry(c, &e);
 
 	if (rc)
@@ -1173,7 +1173,7 @@ static enum kcs_err add_special(struct conv *c, const char *key, uint32_t val)
  */
 static enum kcs_err fill_in(struct conv *c, size_t base, enum mode mode)
 {
-	struct entry *e;
+	struct entry *e = NULL;
 	enum kcs_err rc;
 
 	if (mode == M_ROOT) {
@@ -1356,7 +1356,7 @@ static enum kcs_err emit_doc(struct conv *c)
 	uint32_t root = c->d.root, items_id, i;
 	const struct node *n, *items;
 	unsigned adepth = 0;
-	struct entry *e;
+	struct entry *e = NULL;
 	enum kcs_err rc;
 	size_t base;
 

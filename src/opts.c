@@ -76,7 +76,7 @@ static const struct kcs_option table[] = {
 	{ "field-selector", 0, "SELECTOR", OPT_FIELD_SELECTOR,
 	  "list only pods matching this field selector, applied by the API server (e.g. status.phase!=Succeeded)" },
 	{ "filename", 'f', "FILE", OPT_FILENAME,
-	  "read objects from FILE ('-' for standard input), as 'kubectl get -o json' prints them; repeatable" },
+	  "read objects from FILE ('-' for standard input): 'kubectl get -o json' output or YAML manifests (helm template); repeatable" },
 	{ "help", 'h', NULL, OPT_HELP, "print this help and exit" },
 	{ "kubeconfig", 0, "PATH", OPT_KUBECONFIG,
 	  "read this kubeconfig file only (default: $KUBECONFIG, then ~/.kube/config, then in-cluster)" },

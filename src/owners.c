@@ -23,6 +23,7 @@
 
 #include "kcs/alloc.h"
 #include "kcs/owners.h"
+#include "kcs/workload.h"
 #include "kcs/banned.h"
 
 /* ---- the table ---------------------------------------------------------- */
@@ -1218,7 +1219,9 @@ int kcs_owners_workload(const struct kcs_pod *pod, struct kcs_objref *out,
 
 	kcs_owners_resolve(user, pod, &w);
 	*out = w.ref;
-	return w.resolved;
+	if (w.how == KCS_OWN_OWNER_NOT_FOUND || w.how == KCS_OWN_UID_MISMATCH)
+		return KCS_WL_OWNER_GONE;
+	return w.resolved ? KCS_WL_RESOLVED : KCS_WL_UNRESOLVED;
 }
 
 const char *kcs_owner_how_name(enum kcs_owner_how h)

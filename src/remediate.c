@@ -621,7 +621,15 @@ static void kind_notes(const struct kcs_remedy_workload *w,
 			 "manifest (the JSON patch applies to it), then delete "
 			 "and recreate the Job");
 	}
-	if (!w->resolved) {
+	if (w->owner_gone) {
+		add_workload_ref(&b, w);
+		kcs_buf_addstr(&b, " no longer exists (or was recreated as "
+			       "another object), so its pods are orphans "
+			       "nothing will replace and there is nothing to "
+			       "patch: fix the manifest that created them, "
+			       "then delete the pods");
+		note_take(ns, &b);
+	} else if (!w->resolved) {
 		kcs_buf_addstr(&b, "the controllers above ");
 		add_workload_ref(&b, w);
 		kcs_buf_addstr(&b, " could not be read (RBAC), so another "
@@ -700,7 +708,7 @@ static enum kcs_err build(const struct kcs_remedy_workload *w,
 	r->failing = n;
 	if (r->n_ops && (rc = patch_text(r)))
 		return rc;
-	if (r->n_ops && live && ki->cls == KIND_PATCH) {
+	if (r->n_ops && live && ki->cls == KIND_PATCH && !w->owner_gone) {
 		if ((rc = kubectl_patch(w, ki, r, ns)))
 			return rc;
 		if (r->kubectl) {

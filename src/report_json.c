@@ -237,7 +237,7 @@ static enum kcs_err json_pod(struct kcs_report *rep, const struct kcs_pod *pod,
 	str(g, "workload");
 	objref(g, &pod->workload, pod->workload_resolved);
 	str(g, "source");
-	if (pod->source.file) {
+	if (pod->source.file && (pod->source.kind[0] || pod->source.line)) {
 		yajl_gen_map_open(g);
 		kv(g, "file", pod->source.file);
 		str(g, "line");
@@ -391,6 +391,8 @@ static enum kcs_err json_workload(const struct kcs_workload *w, void *user,
 	strn(g, w->name, w->name_len);
 	str(g, "resolved");
 	yajl_gen_bool(g, w->resolved);
+	str(g, "ownerMissing");
+	yajl_gen_bool(g, w->owner_gone);
 	kv(g, "verdict", kcs_verdict_name((enum kcs_verdict)w->verdict));
 	str(g, "pods");
 	yajl_gen_map_open(g);
@@ -427,6 +429,7 @@ static enum kcs_err json_workload(const struct kcs_workload *w, void *user,
 	rw.owner_name = w->owner_name;
 	rw.owner_name_len = w->owner_name ? strlen(w->owner_name) : 0;
 	rw.resolved = w->resolved;
+	rw.owner_gone = w->owner_gone;
 	rw.source_file = w->source_file;
 	rw.source_line = w->source_line;
 	rc = kcs_workload_containers(w, &cs, &n, err);

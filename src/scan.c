@@ -259,7 +259,7 @@ struct spool_pod {
 	unsigned char verdict, reason, host_network, windows;
 	unsigned int n;
 	/* then these names, each as a length and its bytes */
-	unsigned char os_set, owner_present, workload_resolved;
+	unsigned char os_set, owner_present, workload_resolved, owner_gone;
 	unsigned short node_len, rtclass_len, owner_name_len, wl_name_len;
 	char owner_kind[KCS_KIND_NAME_MAX + 1];
 	char wl_kind[KCS_KIND_NAME_MAX + 1];
@@ -296,6 +296,7 @@ static enum kcs_err spool_write(struct kcs_scan *s, const struct kcs_pod *pod,
 	h.os_set = pod->os_set;
 	h.owner_present = pod->owner.present;
 	h.workload_resolved = pod->workload_resolved;
+	h.owner_gone = pod->workload_owner_gone;
 	h.node_len = (unsigned short)pod->node_name.len;
 	h.rtclass_len = (unsigned short)pod->runtime_class.len;
 	h.owner_name_len = (unsigned short)pod->owner.name.len;
@@ -414,6 +415,7 @@ static enum kcs_err spool_read(struct kcs_scan *s, struct kcs_pod *pod,
 	memcpy(pod->workload.kind, h.wl_kind, sizeof(h.wl_kind));
 	pod->workload.kind[KCS_KIND_NAME_MAX] = '\0';
 	pod->workload_resolved = h.workload_resolved;
+	pod->workload_owner_gone = h.owner_gone;
 	for (i = 0; i < h.n; i++) {
 		struct spool_ctr ch;
 		struct kcs_container *c;
@@ -684,8 +686,12 @@ enum kcs_err kcs_scan_pod(struct kcs_pod *pod, void *user,
 	e = ns_get(s, &pod->ns, err);
 	if (!e)
 		return err ? err->code : KCS_ERR_NOMEM;
-	pod->workload_resolved = (unsigned char)
-		s->workload_fn(pod, &pod->workload, s->workload_user);
+	{
+		int r = s->workload_fn(pod, &pod->workload, s->workload_user);
+
+		pod->workload_resolved = r == KCS_WL_RESOLVED;
+		pod->workload_owner_gone = r == KCS_WL_OWNER_GONE;
+	}
 	pod->workload.present = 1;
 	rc = kcs_workloads_add(s->workloads, pod, &pod->workload,
 			       pod->workload_resolved, err);

@@ -394,6 +394,8 @@ static enum kcs_err merge(struct kcs_workloads *t, struct kcs_workload *w,
 
 	if (!src->resolved)
 		w->resolved = 0;
+	if (src->owner_gone)
+		w->owner_gone = 1;
 	if (rank((enum kcs_verdict)src->verdict) >
 	    rank((enum kcs_verdict)w->verdict))
 		w->verdict = src->verdict;
@@ -423,7 +425,7 @@ static enum kcs_err merge(struct kcs_workloads *t, struct kcs_workload *w,
 /* A spooled record: this header, then ns, kind, name, owner name, ctrs. */
 struct spool_wl {
 	unsigned short ns_len, kind_len, name_len, owner_len;
-	unsigned char resolved, verdict, failing_cut, has_owner;
+	unsigned char resolved, verdict, failing_cut, has_owner, owner_gone;
 	unsigned pods_total, pods_fail;
 	unsigned short n_failing;
 	const char *source_file;    /* borrowed pointer: same process */
@@ -491,6 +493,7 @@ static enum kcs_err spool_write(FILE *f, const struct kcs_workload *w,
 	h.has_owner = w->owner_kind != NULL;
 	h.owner_len = h.has_owner ? (unsigned short)strlen(w->owner_name) : 0;
 	h.resolved = w->resolved;
+	h.owner_gone = w->owner_gone;
 	h.verdict = w->verdict;
 	h.failing_cut = w->failing_cut;
 	h.pods_total = w->pods_total;
@@ -575,6 +578,7 @@ static enum kcs_err spool_read(FILE *f, struct rec *r, int *eof,
 	r->w.name = r->name;
 	r->w.name_len = h.name_len;
 	r->w.resolved = h.resolved;
+	r->w.owner_gone = h.owner_gone;
 	r->w.verdict = h.verdict;
 	r->w.failing_cut = h.failing_cut;
 	r->w.pods_total = h.pods_total;
@@ -675,6 +679,7 @@ enum kcs_err kcs_workloads_add(struct kcs_workloads *t,
 
 	memset(&one, 0, sizeof(one));
 	one.resolved = resolved ? 1 : 0;
+	one.owner_gone = pod->workload_owner_gone;
 	one.verdict = (unsigned char)pod->verdict;
 	one.pods_total = 1;
 	one.pods_fail = pod->verdict == KCS_VERDICT_FAIL;
@@ -682,8 +687,11 @@ enum kcs_err kcs_workloads_add(struct kcs_workloads *t,
 		one.owner_kind = "Node";
 		one.owner_name = pod->owner.name.s;
 	}
-	one.source_file = pod->source.file;
-	one.source_line = pod->source.line;
+	/* a manifest object; not a pod of a saved `kubectl get` listing */
+	if (pod->source.kind[0] || pod->source.line) {
+		one.source_file = pod->source.file;
+		one.source_line = pod->source.line;
+	}
 	one.failing = ctrs;
 	for (i = 0; i < pod->n; i++) {
 		const struct kcs_container *c = &pod->containers[i];

@@ -182,6 +182,7 @@ struct kcs_pod {
 	/* The workload it belongs to (set by the scan, see workload.h). */
 	struct kcs_objref workload;
 	unsigned char workload_resolved;
+	unsigned char workload_owner_gone; /* the controller no longer exists */
 	struct kcs_pod_source source; /* manifests only (file != NULL) */
 	/*
 	 * --runtime-aware: where it runs (set by the scan; struct

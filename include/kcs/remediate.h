@@ -77,6 +77,8 @@ struct kcs_remedy_workload {
 	size_t owner_name_len;
 	unsigned char resolved;  /* 0: a controller above could not be read
 				    (RBAC), so `kind` may not be the top */
+	unsigned char owner_gone; /* the pod's controller (`kind` `name`)
+				     no longer exists: nothing to patch */
 	const char *source_file; /* non-NULL: read from this manifest file */
 	unsigned long source_line; /* its line there; 0 if unknown */
 };

@@ -37,6 +37,7 @@ struct kcs_workload {
 	const char *ns, *kind, *name; /* NUL-terminated, in the arena */
 	unsigned short ns_len, name_len;
 	unsigned char resolved;     /* the top controller is known */
+	unsigned char owner_gone;   /* its pods' controller no longer exists */
 	unsigned char verdict;      /* enum kcs_verdict, see kcs_workloads_add */
 	unsigned pods_total, pods_fail;
 	const char *owner_kind;     /* "Node" for a static pod, else NULL */
@@ -49,10 +50,12 @@ struct kcs_workload {
 };
 
 /*
- * Decide a pod's workload: fills `out` (kind and name) and returns 1 when
- * the top controller is known, 0 when an owner above the pod's direct
- * controller could not be read (then `out` is that direct controller).
+ * Decide a pod's workload: fills `out` (kind and name) and returns
+ * KCS_WL_RESOLVED when the top controller is known, KCS_WL_UNRESOLVED when
+ * an owner could not be read (then `out` is the pod's direct controller),
+ * or KCS_WL_OWNER_GONE when that direct controller no longer exists.
  */
+enum { KCS_WL_UNRESOLVED = 0, KCS_WL_RESOLVED = 1, KCS_WL_OWNER_GONE = 2 };
 typedef int (*kcs_workload_fn)(const struct kcs_pod *pod,
 			       struct kcs_objref *out, void *user);
 

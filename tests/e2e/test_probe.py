@@ -7,15 +7,9 @@ faults.
 
 The probes run through `kubecapscan -A --probe-admission -o json`, and
 each namespace's result is namespaces[i].admission = {"verdict", "reason",
-"message", "labelVerdict", "probes": [{"name", "podName", "admitted",
-"httpStatus", "reason", "message", "mutated", "returnedVerdict",
-"returnedReason"}]}.
-
-Until the option is wired into kubecapscan, KCS_PROBE_DRIVER=PATH runs a
-stand-in that calls kcs_probe_namespace() for every namespace of the
-fixture and prints {"namespaces": [{"name", "admission"}]}; the checks that
-only make sense for the real command (labelVerdict, the namespace verdict,
-no probing without the option) say so and are skipped in that mode only.
+"message", "labelVerdict", "labelReason", "probes": [{"name", "podName",
+"outcome", "admitted", "httpStatus", "reason", "message", "mutated",
+"returnedVerdict", "returnedReason"}]}.
 
 Every test also checks the server's request log: every POST to pods
 carries dryRun=All and nothing else, and the server's audit log: every
@@ -25,8 +19,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
-import sys
 import tempfile
 import unittest
 import urllib.parse
@@ -34,7 +26,6 @@ import urllib.parse
 import kcs
 from apiserver import Server
 
-DRIVER = os.environ.get("KCS_PROBE_DRIVER")
 POD_CREATE = re.compile(r"^/api/v1/namespaces/([^/]+)/pods$")
 NAME = re.compile(r"^kubecapscan-probe-(control|default|add-net-raw)-[0-9a-f]{10}$")
 KINDS = ["control", "default", "add-net-raw"]
@@ -113,24 +104,21 @@ def make_data(dirname, namespaces=NAMESPACES):
 
 
 def run_probe(srv, kubeconfig, namespaces=NAMESPACES, extra=()):
-    """-> (exit status, {ns: admission}, {ns: namespace entry} or None, stderr)."""
-    env = srv.env(kubeconfig)
-    if DRIVER:
-        e = dict(os.environ)
-        e.update(env)
-        p = subprocess.run([DRIVER] + sorted(namespaces), capture_output=True, text=True,
-                           env=e, timeout=300)
-        if p.returncode != 0:
-            raise AssertionError("probe driver failed (%d): %s" % (p.returncode, p.stderr[-4000:]))
-        doc = json.loads(p.stdout)
-        return p.returncode, {n["name"]: n["admission"] for n in doc["namespaces"]}, None, p.stderr
-    rc, out, err = kcs.run(["-A", "--probe-admission", "-o", "json"] + list(extra), env=env,
-                           timeout=300)
+    """kubecapscan -A --probe-admission -o json ->
+    (exit status, {ns: admission}, {ns: namespace entry}, stderr).
+    `namespaces` are the ones the fixture holds: the report has exactly
+    those."""
+    rc, out, err = kcs.run(["-A", "--probe-admission", "-o", "json"] + list(extra),
+                           env=srv.env(kubeconfig), timeout=300)
     if rc not in (0, 1):
         raise AssertionError("kubecapscan --probe-admission failed (%d): %s" % (rc, err))
     kcs.check_report(out)
     rep = kcs.load(out)
+    if not rep["complete"] or rep["errors"]:
+        raise AssertionError("incomplete scan: %s" % rep["errors"])
     nss = {n["name"]: n for n in rep["namespaces"]}
+    if sorted(nss) != sorted(namespaces):
+        raise AssertionError("namespaces %s, wanted %s" % (sorted(nss), sorted(namespaces)))
     return rc, {name: n["admission"] for name, n in nss.items()}, nss, err
 
 
@@ -264,15 +252,17 @@ class Probe(unittest.TestCase, DryRunChecks):
             self.assertEqual(r["user"], "prober", r)
 
     def test_label_reading_stays_next_to_it(self):
-        if self.nss is None:
-            self.skipTest("needs kubecapscan --probe-admission (KCS_PROBE_DRIVER mode)")
         for ns, n in self.nss.items():
             adm = n["admission"]
             self.assertEqual(adm["labelVerdict"], LABEL_VERDICT[ns], ns)
             # the namespace verdict follows observed admission, and falls
             # back to the labels when the probe could not decide
-            want = adm["verdict"] if adm["verdict"] != UNKNOWN else adm["labelVerdict"]
-            self.assertEqual(n["verdict"], want, ns)
+            if adm["verdict"] != UNKNOWN:
+                want = (adm["verdict"], adm["reason"])
+            else:
+                want = (adm["labelVerdict"], adm["labelReason"])
+            self.assertEqual((n["verdict"], n["reason"]), want, ns)
+        self.assertEqual(self.rc, 1)
         # the probe's reason to exist: labels say PASS, admission admits
         self.assertEqual(self.nss["exempt-ns"]["admission"]["labelVerdict"], PASS)
         self.assertEqual(self.nss["exempt-ns"]["verdict"], FAIL)
@@ -361,24 +351,27 @@ class Failures(unittest.TestCase, DryRunChecks):
         self.assertEqual(adm["unlabelled"]["verdict"], FAIL)
 
     def test_namespace_gone(self):
-        """A namespace deleted between the listing and the probe: 404 is
-        not a denial (it would read as PASS otherwise)."""
-        nss = {k: NAMESPACES[k] for k in ("restricted",)}
-        if not DRIVER:
-            self.skipTest("the command probes only namespaces it listed")
+        """A namespace deleted between the listing and the probe (the
+        creates get kube-apiserver's 404): not a denial, which would read
+        as PASS; the namespace keeps its label verdict."""
+        nss = {k: NAMESPACES[k] for k in ("restricted", "unlabelled")}
         with tempfile.TemporaryDirectory(prefix="kcs-probe-") as d:
             make_data(d, nss)
-            with Server(data=d) as srv:
-                rc, adm, _, err = run_probe(srv, srv.file("kubeconfig-prober"),
-                                            dict(nss, gone=({}, [])))
+            fault = ("path=^/api/v1/namespaces/restricted/pods$,method=POST,status=404,"
+                     "message=namespaces \"restricted\" not found,times=0")
+            with Server("--fault", fault, data=d) as srv:
+                rc, adm, ns, err = run_probe(srv, srv.file("kubeconfig-prober"), nss)
                 self.assert_only_dry_runs(srv)
-        self.assertEqual((adm["gone"]["verdict"], adm["gone"]["reason"]),
+                self.assertEqual(len(self.posts_to(srv, "restricted")), 1)
+        self.assertEqual((adm["restricted"]["verdict"], adm["restricted"]["reason"]),
                          (UNKNOWN, "ADMISSION_PROBE_FAILED"))
-        self.assertEqual([p["httpStatus"] for p in adm["gone"]["probes"]], [404])
+        self.assertEqual([(p["name"], p["httpStatus"], p["admitted"])
+                          for p in adm["restricted"]["probes"]], [("control", 404, False)])
+        self.assertEqual((ns["restricted"]["verdict"], ns["restricted"]["reason"]),
+                         (PASS, "ENFORCE_RESTRICTED"))
+        self.assertEqual(adm["unlabelled"]["verdict"], FAIL)
 
     def test_no_probe_without_the_option(self):
-        if DRIVER:
-            self.skipTest("needs kubecapscan --probe-admission (KCS_PROBE_DRIVER mode)")
         with tempfile.TemporaryDirectory(prefix="kcs-probe-") as d:
             make_data(d)
             with Server(data=d) as srv:

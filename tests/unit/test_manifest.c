@@ -728,7 +728,10 @@ Test(manifest, reader_errors_name_the_line)
 
 Test(manifest, json_still_streams_through_the_reader)
 {
-	/* JSON (first byte { or [): no source stamped, one on_doc */
+	/*
+	 * JSON (first byte { or [): streamed, one on_doc; the file is
+	 * stamped (JSON workload manifests name it) but no line
+	 */
 	const char *json = "  \n{\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\","
 			   "\"namespace\":\"n\"},\"spec\":{\"containers\":"
 			   "[{\"name\":\"c\"}]}}";
@@ -737,7 +740,7 @@ Test(manifest, json_still_streams_through_the_reader)
 	char *got = scan(json, strlen(json), NULL, &err, &docs);
 
 	cr_assert(got != NULL, "%s", err.msg);
-	cr_expect_str_eq(got, "pod n/p FAIL src=-:0 -/-: "
+	cr_expect_str_eq(got, "pod n/p FAIL src=test.yaml:0 -/-: "
 			      "c=FAIL/NO_SECURITY_CONTEXT\n");
 	cr_expect_eq(docs, 1);
 	kcs_free(got);
