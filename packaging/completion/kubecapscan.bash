@@ -37,13 +37,13 @@ _kubecapscan_kubectl()
 _kubecapscan()
 {
 	local cur prev opt words i
-	local long="--all-namespaces --allow-annotation-exemptions --benchmark
-		--chunk-size --cluster-name --context --exclude-namespace
-		--exec-plugins --exemptions --exit-zero
+	local long="--all-namespaces --allow-annotation-exemptions --baseline
+		--benchmark --chunk-size --cluster-name --context --exclude-namespace
+		--exec-plugins --exemptions --exit-zero --fail-on
 		--field-selector --filename --help --kubeconfig --namespace --output
 		--output-file --post-ca-file --post-token-file --post-url
-		--psa-default-enforce --request-timeout --selector
-		--verbose --version"
+		--probe-admission --psa-default-enforce --request-timeout
+		--runtime-aware --selector --verbose --version"
 	local short="-A -f -h -l -n -o -v"
 
 	COMPREPLY=()
@@ -88,12 +88,16 @@ _kubecapscan()
 		mapfile -t COMPREPLY < <(compgen -W "allow deny" -- "$cur")
 		return 0
 		;;
+	--fail-on)
+		mapfile -t COMPREPLY < <(compgen -W "any new" -- "$cur")
+		return 0
+		;;
 	--psa-default-enforce)
 		mapfile -t COMPREPLY < <(compgen -W "privileged baseline restricted" -- "$cur")
 		return 0
 		;;
 	-f | --filename | --kubeconfig | --output-file | --exemptions | \
-		--post-token-file | --post-ca-file)
+		--baseline | --post-token-file | --post-ca-file)
 		_kubecapscan_files=1
 		compopt -o filenames 2>/dev/null
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
