@@ -30,6 +30,7 @@
 #include <errno.h>
 #include <fnmatch.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +40,7 @@
 #include "kcs/alloc.h"
 #include "kcs/buf.h"
 #include "kcs/drift.h"
+#include "kcs/jsonsax.h"
 #include "kcs/banned.h"
 
 /* Bytes read from a baseline file at a time. */
@@ -86,8 +88,9 @@ struct key {
 /* ---- the baseline reader's state -------------------------------------- */
 
 enum slot {
-	S_SKIP,
-	S_ROOT, S_SCHEMA, S_FINISHED, S_COMPLETE, S_SOURCE, S_PODS, S_NSS,
+	S_SKIP = KCS_JSONSAX_SKIP,
+	S_ROOT = KCS_JSONSAX_ROOT,
+	S_SCHEMA, S_FINISHED, S_COMPLETE, S_SOURCE, S_PODS, S_NSS,
 	S_SRC_NS, S_SRC_LABEL, S_SRC_FIELD, S_SRC_EXCL, S_EXCL,
 	S_POD, S_P_NS, S_P_NAME, S_P_VERDICT, S_P_REASON, S_P_WL, S_P_CONTS,
 	S_W_KIND, S_W_NAME,
@@ -100,16 +103,10 @@ enum node {
 	N_ROOT, N_SOURCE, N_EXCL, N_PODS, N_POD, N_WL, N_CONTS, N_CONT,
 	N_NSS, N_NS,
 };
+#define N_NODES (N_NS + 1)
 
-struct keyslot {
-	enum node node;
-	const char *key;
-	unsigned char len;
-	enum slot slot;
-};
-
-#define K(n, k, s) { n, k, sizeof(k) - 1, s }
-static const struct keyslot keys[] = {
+#define K(n, k, s) KCS_JSONSAX_KEY(n, k, s)
+static const struct kcs_jsonsax_key keys[] = {
 	K(N_ROOT, "schemaVersion", S_SCHEMA),
 	K(N_ROOT, "finishedAt", S_FINISHED),
 	K(N_ROOT, "complete", S_COMPLETE),
@@ -137,6 +134,14 @@ static const struct keyslot keys[] = {
 	K(N_NS, "reason", S_N_REASON),
 };
 #undef K
+
+/* The slot of an array's elements, by node (0: a map node). */
+static const unsigned char elem_slot[N_NODES] = {
+	[N_EXCL] = S_EXCL,
+	[N_PODS] = S_POD,
+	[N_CONTS] = S_CONT,
+	[N_NSS] = S_NS,
+};
 
 /* Where each slot is, for messages ("pods[].workload.kind"). */
 static const char *const slot_path[S_COUNT] = {
@@ -197,27 +202,16 @@ struct bns {
 	unsigned char has_name, has_verdict, verdict, reason;
 };
 
-struct frame {
-	enum node node;
-};
-
 struct parser {
-	yajl_handle h;
-	yajl_alloc_funcs afs;        /* yajl's allocator, watched */
-	struct frame stack[KCS_DRIFT_MAX_DEPTH];
-	size_t depth;                /* frames in use */
-	size_t skip;                 /* depth inside a skipped subtree */
-	enum slot pending;           /* meaning of the next value in a map */
-	unsigned char done;          /* the top-level value closed */
-	unsigned char failed;        /* an error was returned */
-	unsigned char too_long;      /* yajl buffered a string past the limit */
-	unsigned long long fed;      /* bytes fed before the current chunk */
-	unsigned long long tok_end;  /* end of the last token handled */
-	enum kcs_err rc;             /* why a callback stopped the parse */
-	char why[KCS_ERROR_MSG_MAX / 2]; /* ... in words */
+	struct kcs_jsonsax sax;      /* first: it is yajl's ctx (jsonsax.h) */
+	struct kcs_drift *d;         /* the drift being loaded */
+	struct kcs_error e;          /* why a callback stopped the parse */
 	struct bpod pod;
 	struct bns ns;
 };
+_Static_assert(offsetof(struct parser, sax) == 0 &&
+	       N_NODES <= KCS_JSONSAX_MAX_NODES, "see jsonsax.h");
+_Static_assert(KCS_DRIFT_MAX_DEPTH <= KCS_JSON_MAX_DEPTH, "frame stack");
 
 enum phase { P_NEW, P_LOADING, P_READY, P_DONE, P_FAILED };
 
@@ -586,15 +580,15 @@ static int stop(struct parser *p, enum kcs_err code, const char *fmt, ...)
 
 static int stop(struct parser *p, enum kcs_err code, const char *fmt, ...)
 {
+	char why[KCS_ERROR_MSG_MAX / 2];
 	va_list ap;
 
-	if (p->rc == KCS_OK) {
-		p->rc = code;
-		va_start(ap, fmt);
-		vsnprintf(p->why, sizeof(p->why), fmt, ap);
-		va_end(ap);
-	}
-	return 0;
+	if (p->sax.rc != KCS_OK)
+		return 0;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	return kcs_jsonsax_fail(&p->sax, code, "%s", why);
 }
 
 /* A key-table error (limit, memory) as a stop. */
@@ -609,58 +603,10 @@ static int wrong_type(struct parser *p, enum slot s, const char *what)
 	return stop(p, KCS_ERR_PARSE, "%s is not %s", slot_path[s], what);
 }
 
-static int too_deep(struct parser *p)
-{
-	return stop(p, KCS_ERR_LIMIT, "JSON nested deeper than %d levels",
-		    KCS_DRIFT_MAX_DEPTH);
-}
-
 static int too_long(struct parser *p, enum slot s, int max)
 {
 	return stop(p, KCS_ERR_LIMIT, "%s is longer than %d bytes",
 		    slot_path[s], max);
-}
-
-static struct frame *top(struct parser *p)
-{
-	return p->depth ? &p->stack[p->depth - 1] : NULL;
-}
-
-static int push(struct parser *p, enum node n)
-{
-	if (p->depth + p->skip >= KCS_DRIFT_MAX_DEPTH)
-		return too_deep(p);
-	p->stack[p->depth++].node = n;
-	return 1;
-}
-
-static int enter_skip(struct parser *p)
-{
-	if (p->depth + p->skip >= KCS_DRIFT_MAX_DEPTH)
-		return too_deep(p);
-	p->skip++;
-	return 1;
-}
-
-/* See reader.c's mark(): an error offset that does not move with chunks. */
-static void mark(struct parser *p)
-{
-	p->tok_end = p->fed + yajl_get_bytes_consumed(p->h);
-}
-
-static enum slot value_slot(struct parser *p)
-{
-	struct frame *f = top(p);
-
-	if (!f)
-		return p->done ? S_SKIP : S_ROOT;
-	switch (f->node) {
-	case N_EXCL: return S_EXCL;
-	case N_PODS: return S_POD;
-	case N_CONTS: return S_CONT;
-	case N_NSS: return S_NS;
-	default: return p->pending;
-	}
 }
 
 static int set_name(struct parser *p, enum slot s, struct kcs_name *n,
@@ -783,18 +729,16 @@ static const char *expected(enum slot s)
 
 static int cb_string(void *ctx, const unsigned char *s, size_t len)
 {
-	struct kcs_drift *d = ctx;
-	struct parser *p = d->p;
+	struct parser *p = ctx;
+	struct kcs_drift *d = p->d;
 	struct bpod *pod = &p->pod;
 	struct bcont *c = pod->n ? &pod->c[pod->n - 1] : NULL;
 	enum slot slot;
 	enum kcs_ctype t;
 
-	if (p->skip)
+	if (p->sax.skip)
 		return 1;
-	mark(p);
-	slot = value_slot(p);
-	p->pending = S_SKIP;
+	slot = kcs_jsonsax_value(&p->sax);
 	switch (slot) {
 	case S_SKIP:
 		return 1;
@@ -874,15 +818,13 @@ static int cb_string(void *ctx, const unsigned char *s, size_t len)
 
 static int cb_null(void *ctx)
 {
-	struct kcs_drift *d = ctx;
-	struct parser *p = d->p;
+	struct parser *p = ctx;
+	struct kcs_drift *d = p->d;
 	enum slot slot;
 
-	if (p->skip)
+	if (p->sax.skip)
 		return 1;
-	mark(p);
-	slot = value_slot(p);
-	p->pending = S_SKIP;
+	slot = kcs_jsonsax_value(&p->sax);
 	switch (slot) {
 	case S_SKIP:
 	case S_FINISHED: case S_COMPLETE: case S_SOURCE: case S_PODS:
@@ -914,15 +856,13 @@ static int cb_null(void *ctx)
 
 static int cb_boolean(void *ctx, int b)
 {
-	struct kcs_drift *d = ctx;
-	struct parser *p = d->p;
+	struct parser *p = ctx;
+	struct kcs_drift *d = p->d;
 	enum slot slot;
 
-	if (p->skip)
+	if (p->sax.skip)
 		return 1;
-	mark(p);
-	slot = value_slot(p);
-	p->pending = S_SKIP;
+	slot = kcs_jsonsax_value(&p->sax);
 	if (slot == S_SKIP)
 		return 1;
 	if (slot == S_COMPLETE) {
@@ -934,17 +874,14 @@ static int cb_boolean(void *ctx, int b)
 
 static int cb_number(void *ctx, const char *s, size_t len)
 {
-	struct kcs_drift *d = ctx;
-	struct parser *p = d->p;
+	struct parser *p = ctx;
 	enum slot slot;
 
 	(void)s;
 	(void)len;
-	if (p->skip)
+	if (p->sax.skip)
 		return 1;
-	mark(p);
-	slot = value_slot(p);
-	p->pending = S_SKIP;
+	slot = kcs_jsonsax_value(&p->sax);
 	if (slot == S_SKIP)
 		return 1;
 	return wrong_type(p, slot, expected(slot));
@@ -983,34 +920,31 @@ static void reset_pod(struct bpod *pod)
 
 static int cb_start_map(void *ctx)
 {
-	struct kcs_drift *d = ctx;
-	struct parser *p = d->p;
+	struct parser *p = ctx;
 	enum slot s;
 
-	if (p->skip)
-		return enter_skip(p);
-	mark(p);
-	s = value_slot(p);
-	p->pending = S_SKIP;
+	if (p->sax.skip)
+		return kcs_jsonsax_enter_skip(&p->sax);
+	s = kcs_jsonsax_value(&p->sax);
 	switch (s) {
 	case S_ROOT:
-		return push(p, N_ROOT);
+		return kcs_jsonsax_push(&p->sax, N_ROOT, 0);
 	case S_SOURCE:
-		return push(p, N_SOURCE);
+		return kcs_jsonsax_push(&p->sax, N_SOURCE, 0);
 	case S_POD:
 		reset_pod(&p->pod);
-		return push(p, N_POD);
+		return kcs_jsonsax_push(&p->sax, N_POD, 0);
 	case S_P_WL:
 		p->pod.has_wl = 1;
 		p->pod.has_wkind = p->pod.has_wname = 0;
-		return push(p, N_WL);
+		return kcs_jsonsax_push(&p->sax, N_WL, 0);
 	case S_CONT:
-		return add_container(p) && push(p, N_CONT);
+		return add_container(p) && kcs_jsonsax_push(&p->sax, N_CONT, 0);
 	case S_NS:
 		memset(&p->ns, 0, sizeof(p->ns));
-		return push(p, N_NS);
+		return kcs_jsonsax_push(&p->sax, N_NS, 0);
 	case S_SKIP:
-		return enter_skip(p);
+		return kcs_jsonsax_enter_skip(&p->sax);
 	default:
 		return wrong_type(p, s, expected(s));
 	}
@@ -1018,51 +952,32 @@ static int cb_start_map(void *ctx)
 
 static int cb_start_array(void *ctx)
 {
-	struct kcs_drift *d = ctx;
-	struct parser *p = d->p;
+	struct parser *p = ctx;
+	struct kcs_drift *d = p->d;
 	enum slot s;
 	size_t i;
 
-	if (p->skip)
-		return enter_skip(p);
-	mark(p);
-	s = value_slot(p);
-	p->pending = S_SKIP;
+	if (p->sax.skip)
+		return kcs_jsonsax_enter_skip(&p->sax);
+	s = kcs_jsonsax_value(&p->sax);
 	switch (s) {
 	case S_PODS:
-		return push(p, N_PODS);
+		return kcs_jsonsax_push(&p->sax, N_PODS, 0);
 	case S_NSS:
-		return push(p, N_NSS);
+		return kcs_jsonsax_push(&p->sax, N_NSS, 0);
 	case S_P_CONTS:
 		p->pod.n = 0; /* a repeated list replaces the earlier one */
-		return push(p, N_CONTS);
+		return kcs_jsonsax_push(&p->sax, N_CONTS, 0);
 	case S_SRC_EXCL:
 		for (i = 0; i < d->n_src_excl; i++)
 			kcs_free(d->src_excl[i]);
 		d->n_src_excl = 0;
-		return push(p, N_EXCL);
+		return kcs_jsonsax_push(&p->sax, N_EXCL, 0);
 	case S_SKIP:
-		return enter_skip(p);
+		return kcs_jsonsax_enter_skip(&p->sax);
 	default:
 		return wrong_type(p, s, expected(s));
 	}
-}
-
-static int cb_end_array(void *ctx)
-{
-	struct kcs_drift *d = ctx;
-	struct parser *p = d->p;
-
-	if (p->skip) {
-		p->skip--;
-		if (!p->skip)
-			mark(p);
-		return 1;
-	}
-	mark(p);
-	p->depth--;
-	p->pending = S_SKIP;
-	return 1;
 }
 
 static int end_container(struct parser *p)
@@ -1153,23 +1068,12 @@ static int end_ns(struct kcs_drift *d)
 
 static int cb_end_map(void *ctx)
 {
-	struct kcs_drift *d = ctx;
-	struct parser *p = d->p;
-	enum node n;
+	struct parser *p = ctx;
+	struct kcs_drift *d = p->d;
 
-	if (p->skip) {
-		p->skip--;
-		if (!p->skip)
-			mark(p);
-		return 1;
-	}
-	mark(p);
-	n = top(p)->node;
-	p->depth--;
-	p->pending = S_SKIP;
-	switch (n) {
+	switch (kcs_jsonsax_pop(&p->sax)) {
 	case N_ROOT:
-		p->done = 1;
+		p->sax.done = 1;
 		return 1;
 	case N_POD:
 		return end_pod(d);
@@ -1182,76 +1086,11 @@ static int cb_end_map(void *ctx)
 	}
 }
 
-static int cb_map_key(void *ctx, const unsigned char *k, size_t len)
-{
-	struct kcs_drift *d = ctx;
-	struct parser *p = d->p;
-	enum node n;
-	size_t i;
-
-	if (p->skip)
-		return 1;
-	mark(p);
-	n = top(p)->node;
-	p->pending = S_SKIP;
-	for (i = 0; i < KCS_ARRAY_SIZE(keys); i++) {
-		if (keys[i].node == n && keys[i].len == len &&
-		    memcmp(keys[i].key, k, len) == 0) {
-			p->pending = keys[i].slot;
-			break;
-		}
-	}
-	return 1;
-}
-
-static const yajl_callbacks callbacks = {
-	.yajl_null = cb_null,
-	.yajl_boolean = cb_boolean,
-	.yajl_number = cb_number,
-	.yajl_string = cb_string,
-	.yajl_start_map = cb_start_map,
-	.yajl_map_key = cb_map_key,
-	.yajl_end_map = cb_end_map,
-	.yajl_start_array = cb_start_array,
-	.yajl_end_array = cb_end_array,
-};
-
-/*
- * The string-length limit, as reader.c does it: yajl grows a buffer only
- * for a string that spans chunks or holds escapes, so the first request
- * past the limit means a longer string; it is granted (yajl cannot survive
- * a refusal) and the feed fails right after.
- */
-static void *watch_malloc(void *ctx, size_t n)
-{
-	struct kcs_drift *d = ctx;
-
-	if (n > d->lim.max_string)
-		d->p->too_long = 1;
-	return kcs_yajl_alloc_funcs.malloc(kcs_yajl_alloc_funcs.ctx, n);
-}
-
-static void *watch_realloc(void *ctx, void *ptr, size_t n)
-{
-	struct kcs_drift *d = ctx;
-
-	if (n > d->lim.max_string)
-		d->p->too_long = 1;
-	return kcs_yajl_alloc_funcs.realloc(kcs_yajl_alloc_funcs.ctx, ptr, n);
-}
-
-static void watch_free(void *ctx, void *ptr)
-{
-	(void)ctx;
-	kcs_yajl_alloc_funcs.free(kcs_yajl_alloc_funcs.ctx, ptr);
-}
-
 static void parser_free(struct parser *p)
 {
 	if (!p)
 		return;
-	if (p->h)
-		yajl_free(p->h);
+	kcs_jsonsax_release(&p->sax);
 	kcs_free(p->pod.c);
 	kcs_free(p);
 }
@@ -1263,7 +1102,7 @@ static enum kcs_err load_error(struct kcs_drift *d, enum kcs_err code,
 {
 	d->phase = P_FAILED;
 	if (d->p)
-		d->p->failed = 1;
+		d->p->sax.failed = 1;
 	if (code == KCS_ERR_NOMEM)
 		kcs_error_set(err, code, "out of memory reading baseline '%s'",
 			      d->file);
@@ -1286,33 +1125,27 @@ static enum kcs_err check(struct kcs_drift *d, yajl_status st,
 	struct parser *p = d->p;
 	char why[KCS_ERROR_MSG_MAX / 2];
 	unsigned long long off;
-	unsigned char *msg;
-	size_t n;
 
 	if (st == yajl_status_ok)
 		return KCS_OK;
-	off = p->fed + (chunk ? yajl_get_bytes_consumed(p->h) : 0);
+	off = kcs_jsonsax_error_offset(&p->sax, st, chunk);
 	if (st == yajl_status_client_canceled)
-		return load_error(d, p->rc ? p->rc : KCS_ERR_INTERNAL,
+		return load_error(d, p->sax.rc ? p->sax.rc : KCS_ERR_INTERNAL,
 				  (long long)off,
-				  p->rc ? p->why : "reader stopped", err);
-	if (chunk)
-		off = p->tok_end; /* see mark() */
-	/* verbose=0: yajl's message never quotes the input */
-	msg = yajl_get_error(p->h, 0, chunk, len);
-	n = msg ? strlen((char *)msg) : 0;
-	while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' ' ||
-		     msg[n - 1] == '.'))
-		msg[--n] = '\0';
-	snprintf(why, sizeof(why), "invalid JSON after byte %llu: %s", off,
-		 n ? (const char *)msg : "parse error");
-	if (msg)
-		yajl_free_error(p->h, msg);
+				  p->sax.rc ? p->e.msg : "reader stopped", err);
+	kcs_jsonsax_syntax_error(&p->sax, chunk, len, off, why, sizeof(why));
 	load_error(d, KCS_ERR_PARSE, -1, why, err);
 	if (err && err->offset < 0)
 		err->offset = (long long)off;
 	return KCS_ERR_PARSE;
 }
+
+static const struct kcs_jsonsax_schema schema = {
+	.keys = keys,
+	.n_keys = KCS_ARRAY_SIZE(keys),
+	.elem_slot = elem_slot,
+	.callbacks = KCS_JSONSAX_CALLBACKS,
+};
 
 enum kcs_err kcs_drift_baseline_begin(struct kcs_drift *d, const char *name,
 				      struct kcs_error *err)
@@ -1327,12 +1160,12 @@ enum kcs_err kcs_drift_baseline_begin(struct kcs_drift *d, const char *name,
 		return kcs_error_set(err, KCS_ERR_NOMEM, "out of memory");
 	}
 	d->info.file = d->file;
-	d->p->afs.malloc = watch_malloc;
-	d->p->afs.realloc = watch_realloc;
-	d->p->afs.free = watch_free;
-	d->p->afs.ctx = d;
-	d->p->h = yajl_alloc(&callbacks, &d->p->afs, d);
-	if (!d->p->h) {
+	d->p->d = d;
+	kcs_error_clear(&d->p->e);
+	kcs_jsonsax_init(&d->p->sax, &schema, KCS_DRIFT_MAX_DEPTH,
+			 d->lim.max_string);
+	d->p->sax.err = &d->p->e;
+	if (kcs_jsonsax_open(&d->p->sax, NULL)) {
 		d->phase = P_FAILED;
 		return kcs_error_set(err, KCS_ERR_NOMEM, "out of memory");
 	}
@@ -1350,23 +1183,23 @@ enum kcs_err kcs_drift_baseline_feed(struct kcs_drift *d, const void *data,
 	if (d->phase != P_LOADING)
 		return kcs_error_set(err, KCS_ERR_INTERNAL,
 				     "drift: baseline fed out of order");
-	if (len > d->lim.max_bytes - p->fed) {
+	if (len > d->lim.max_bytes - p->sax.fed) {
 		char why[96];
 
 		snprintf(why, sizeof(why), "larger than %llu bytes",
 			 d->lim.max_bytes);
 		return load_error(d, KCS_ERR_LIMIT, -1, why, err);
 	}
-	p->rc = KCS_OK;
-	st = yajl_parse(p->h, data, len);
+	p->sax.rc = KCS_OK;
+	st = yajl_parse(p->sax.h, data, len);
 	rc = check(d, st, data, len, err);
-	p->fed += len;
-	if (!rc && p->too_long) {
+	p->sax.fed += len;
+	if (!rc && p->sax.too_long) {
 		char why[128];
 
 		snprintf(why, sizeof(why), "a JSON string longer than %zu "
 			 "bytes ends at or before", d->lim.max_string);
-		return load_error(d, KCS_ERR_LIMIT, (long long)p->fed, why,
+		return load_error(d, KCS_ERR_LIMIT, (long long)p->sax.fed, why,
 				  err);
 	}
 	return rc;
@@ -1394,22 +1227,22 @@ enum kcs_err kcs_drift_baseline_finish(struct kcs_drift *d,
 	if (d->phase != P_LOADING)
 		return kcs_error_set(err, KCS_ERR_INTERNAL,
 				     "drift: baseline finished out of order");
-	p->rc = KCS_OK;
-	st = yajl_complete_parse(p->h);
+	p->sax.rc = KCS_OK;
+	st = yajl_complete_parse(p->sax.h);
 	/* yajl calls a cut document a syntax error ("premature EOF") */
-	if (st == yajl_status_error && !p->done && !p->fed)
+	if (st == yajl_status_error && !p->sax.done && !p->sax.fed)
 		return load_error(d, KCS_ERR_PARSE, -1,
 				  "the file is empty", err);
-	if (st == yajl_status_error && !p->done)
-		return load_error(d, KCS_ERR_PARSE, (long long)p->fed,
+	if (st == yajl_status_error && !p->sax.done)
+		return load_error(d, KCS_ERR_PARSE, (long long)p->sax.fed,
 				  "the JSON document ends early", err);
 	if ((rc = check(d, st, NULL, 0, err)))
 		return rc;
-	if (!p->done) {
-		if (!p->fed)
+	if (!p->sax.done) {
+		if (!p->sax.fed)
 			return load_error(d, KCS_ERR_PARSE, -1,
 					  "the file is empty", err);
-		return load_error(d, KCS_ERR_PARSE, (long long)p->fed,
+		return load_error(d, KCS_ERR_PARSE, (long long)p->sax.fed,
 				  "the JSON document ends early", err);
 	}
 	if (!d->has_schema)
@@ -2109,6 +1942,8 @@ void kcs_drift_set_limits(struct kcs_drift *d,
 		d->lim.max_bytes = lim->max_bytes;
 	if (lim->max_string && lim->max_string < KCS_DRIFT_MAX_STRING)
 		d->lim.max_string = lim->max_string;
+	if (d->p)
+		d->p->sax.max_string = d->lim.max_string;
 }
 
 void kcs_drift_free(struct kcs_drift *d)

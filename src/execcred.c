@@ -39,6 +39,7 @@
 #include "kcs/alloc.h"
 #include "kcs/buf.h"
 #include "kcs/execcred.h"
+#include "kcs/jsonsax.h"
 #include "kcs/banned.h"
 
 #define API_V1 "client.authentication.k8s.io/v1"
@@ -145,15 +146,8 @@ enum node {
 };
 
 /* Keys per node: the whole schema we read. */
-struct keyslot {
-	enum node node;
-	const char *key;
-	unsigned char len;
-	enum slot slot;
-};
-
-#define K(n, k, s) { n, k, sizeof(k) - 1, s }
-static const struct keyslot keys[] = {
+#define K(n, k, s) KCS_JSONSAX_KEY(n, k, s)
+static const struct kcs_jsonsax_key keys[] = {
 	K(N_ROOT, "apiVersion", S_API_VERSION),
 	K(N_ROOT, "kind", S_KIND),
 	K(N_ROOT, "status", S_STATUS),
@@ -485,18 +479,11 @@ static int cb_start_map(void *ctx)
 static int cb_map_key(void *ctx, const unsigned char *s, size_t len)
 {
 	struct parser *p = ctx;
-	size_t i;
 
 	if (p->skip)
 		return 1;
-	p->pending = S_SKIP;
-	for (i = 0; i < KCS_ARRAY_SIZE(keys); i++) {
-		if (keys[i].node == p->node && keys[i].len == len &&
-		    memcmp(keys[i].key, s, len) == 0) {
-			p->pending = keys[i].slot;
-			break;
-		}
-	}
+	p->pending = (enum slot)kcs_jsonsax_key_slot(keys, KCS_ARRAY_SIZE(keys),
+						     p->node, s, len);
 	return 1;
 }
 

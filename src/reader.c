@@ -30,24 +30,31 @@
  * marks the container MALFORMED, at pod level the pod, and in the list
  * envelope or a namespace it is an input error.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <yajl/yajl_parse.h>
 
 #include "kcs/alloc.h"
+#include "kcs/jsonsax.h"
 #include "kcs/reader.h"
 #include "kcs/banned.h"
 
 /* What a value in a given place means to us. */
 enum slot {
-	S_SKIP,
-	/* envelope */
-	S_DOC, S_DOC_KIND, S_DOC_META, S_ITEMS, S_ITEM, S_ITEM_KIND,
-	S_ITEM_META, S_STATUS_CODE, S_STATUS_REASON, S_STATUS_MESSAGE,
-	S_STATUS_STATUS, S_CONTINUE, S_RV, S_REMAINING,
+	/* envelope (jsonsax.h) */
+	S_SKIP = KCS_DOC_SKIP, S_DOC = KCS_DOC_ROOT, S_DOC_KIND = KCS_DOC_KIND,
+	S_DOC_META = KCS_DOC_META, S_ITEMS = KCS_DOC_ITEMS,
+	S_ITEM = KCS_DOC_ITEM, S_ITEM_KIND = KCS_DOC_ITEM_KIND,
+	S_ITEM_META = KCS_DOC_ITEM_META, S_STATUS_CODE = KCS_DOC_ST_CODE,
+	S_STATUS_REASON = KCS_DOC_ST_REASON,
+	S_STATUS_MESSAGE = KCS_DOC_ST_MESSAGE,
+	S_STATUS_STATUS = KCS_DOC_ST_STATUS, S_CONTINUE = KCS_DOC_CONTINUE,
+	S_RV = KCS_DOC_RV, S_REMAINING = KCS_DOC_REMAINING,
 	/* item metadata */
-	S_NAME, S_NAMESPACE, S_UID, S_LABELS, S_ANNOTATIONS, S_A_EXEMPT,
-	S_OWNERS, S_OWNER, S_O_KIND, S_O_NAME, S_O_UID, S_O_CONTROLLER,
+	S_NAME = KCS_DOC_SLOTS, S_NAMESPACE, S_UID, S_LABELS, S_ANNOTATIONS,
+	S_A_EXEMPT, S_OWNERS, S_OWNER, S_O_KIND, S_O_NAME, S_O_UID,
+	S_O_CONTROLLER,
 	/* workload templates */
 	S_TEMPLATE, S_JOB_TEMPLATE, S_TMPL_META,
 	S_L_ENFORCE, S_L_ENFORCE_V, S_L_AUDIT, S_L_AUDIT_V, S_L_WARN,
@@ -66,16 +73,9 @@ enum node {
 	N_OWNER, N_TMPL, N_JTMPL, N_TMETA,
 };
 
-/* Keys per node: the schema of what we keep, on one screen. */
-struct keyslot {
-	enum node node;
-	const char *key;
-	unsigned char len;
-	enum slot slot;
-};
-
-#define K(n, k, s) { n, k, sizeof(k) - 1, s }
-static const struct keyslot keys[] = {
+/* Keys per node (grouped by node): the schema of what we keep. */
+#define K(n, k, s) KCS_JSONSAX_KEY(n, k, s)
+static const struct kcs_jsonsax_key keys[] = {
 	K(N_DOC, "kind", S_DOC_KIND),
 	K(N_DOC, "metadata", S_DOC_META),
 	K(N_DOC, "items", S_ITEMS),
@@ -139,18 +139,16 @@ static const struct keyslot keys[] = {
 #undef K
 
 /*
- * keys[] is grouped by node; node_keys[n] is where node n's keys start and
- * how many there are, so a key lookup scans only the open node's keys.
+ * The slot of an array's elements, by node (0: a map node). The frame of
+ * an open array keeps in its aux: N_CLIST, the enum kcs_ctype of its
+ * containers; N_CAPLIST, 1 for a drop list.
  */
-struct key_range {
-	unsigned char first, count;
-};
-#define N_NODES (N_TMETA + 1) /* keep keys[] grouped in this order */
-
-/* One open container on the stack. */
-struct frame {
-	enum node node;
-	unsigned char aux; /* N_CLIST: enum kcs_ctype; N_CAPLIST: 1 = drop */
+#define N_NODES (N_TMETA + 1)
+static const unsigned char elem_slot[N_NODES] = {
+	[N_ITEMS] = S_ITEM,
+	[N_CLIST] = S_CONTAINER,
+	[N_CAPLIST] = S_CAP,
+	[N_OWNERS] = S_OWNER,
 };
 
 /* The item being read (a pod or a namespace, decided when it closes). */
@@ -169,80 +167,43 @@ struct item {
 };
 
 struct kcs_reader {
+	struct kcs_jsonsax sax; /* first: it is yajl's ctx (jsonsax.h) */
 	struct kcs_reader_cbs cbs;
 	enum kcs_reader_hint hint;
-	yajl_handle h;
-	yajl_callbacks callbacks;  /* what yajl calls; see set_skipping() */
-	yajl_callbacks scalar_cbs; /* the full set, to restore after a skip */
-
-	struct frame stack[KCS_JSON_MAX_DEPTH];
-	size_t depth;          /* frames in use */
-	size_t skip;           /* depth inside a skipped subtree, 0 if none */
-	enum slot pending;     /* meaning of the next value in a map */
 	size_t cur;            /* index of the open container in item.pod */
-	unsigned char done;    /* the top-level value has closed */
-	unsigned char failed;  /* an error was returned; restart first */
-
-	unsigned long long fed; /* bytes fed before the current chunk */
-	unsigned long long tok_end; /* end of the last token a callback saw */
-	yajl_alloc_funcs afs;   /* kcs_yajl_alloc_funcs, watched: see watch_* */
-	unsigned char too_long; /* yajl grew a buffer past KCS_JSON_MAX_STRING */
 	struct item item;
 	struct kcs_doc_info info;
-	struct kcs_error *err;  /* where callbacks record errors */
-	enum kcs_err rc;        /* code a callback canceled the parse with */
-	struct key_range node_keys[N_NODES]; /* see keys[] */
 	const char *src_file;   /* kcs_reader_set_source() */
 	unsigned long src_line;
 };
+_Static_assert(offsetof(struct kcs_reader, sax) == 0 &&
+	       N_NODES <= KCS_JSONSAX_MAX_NODES, "see jsonsax.h");
 
 /* ---- small helpers ---------------------------------------------------- */
 
 static int fail(struct kcs_reader *r, enum kcs_err code, const char *what)
 {
-	r->rc = kcs_error_set(r->err, code, "%s", what);
-	return 0; /* tells yajl to stop: client_canceled */
+	return kcs_jsonsax_fail(&r->sax, code, "%s", what);
 }
 
 static int set_name(struct kcs_reader *r, struct kcs_name *n,
 		    const unsigned char *s, size_t len, const char *what)
 {
-	if (len > KCS_NAME_MAX) {
-		r->rc = kcs_error_set(r->err, KCS_ERR_LIMIT,
-				      "%s longer than %d bytes", what,
-				      KCS_NAME_MAX);
-		return 0;
-	}
-	memcpy(n->s, s, len);
-	n->s[len] = '\0';
-	n->len = len;
-	return 1;
+	return kcs_jsonsax_set_name(&r->sax, n, s, len, what);
 }
 
 static int set_label(struct kcs_reader *r, struct kcs_label *l,
 		     const unsigned char *s, size_t len)
 {
-	if (len > KCS_LABEL_MAX) {
-		r->rc = kcs_error_set(r->err, KCS_ERR_LIMIT,
-				      "label value longer than %d bytes",
-				      KCS_LABEL_MAX);
-		return 0;
-	}
+	if (len > KCS_LABEL_MAX)
+		return kcs_jsonsax_fail(&r->sax, KCS_ERR_LIMIT,
+					"label value longer than %d bytes",
+					KCS_LABEL_MAX);
 	memcpy(l->s, s, len);
 	l->s[len] = '\0';
 	l->len = len;
 	l->present = 1;
 	return 1;
-}
-
-/* Copy into a fixed buffer, cutting (display-only fields). */
-static void copy_cut(char *dst, size_t size, const unsigned char *s,
-		     size_t len)
-{
-	if (len >= size)
-		len = size - 1;
-	memcpy(dst, s, len);
-	dst[len] = '\0';
 }
 
 static int bytes_equal(const char *a, const char *b)
@@ -279,88 +240,30 @@ static void drop_containers_of(struct kcs_pod *pod, enum kcs_ctype type)
 	pod->n = j;
 }
 
-static struct frame *top(struct kcs_reader *r)
+static struct kcs_jsonsax_frame *top(struct kcs_reader *r)
 {
-	return r->depth ? &r->stack[r->depth - 1] : NULL;
+	return kcs_jsonsax_top(&r->sax);
 }
 
 static int push(struct kcs_reader *r, enum node n, unsigned char aux)
 {
-	if (r->depth + r->skip >= KCS_JSON_MAX_DEPTH)
-		return fail(r, KCS_ERR_LIMIT, "JSON nested deeper than 64 levels");
-	r->stack[r->depth].node = n;
-	r->stack[r->depth].aux = aux;
-	r->depth++;
-	return 1;
-}
-
-/*
- * Inside a skipped subtree only nesting matters. yajl keeps a pointer to our
- * callbacks struct, so clearing the scalar and key callbacks there spares
- * yajl decoding strings and numbers nobody reads (most of a pod's bytes:
- * managedFields, status, env). Were yajl ever to copy the struct instead,
- * the callbacks below still return at once in skip mode: only speed is at
- * stake, never correctness.
- */
-static void set_skipping(struct kcs_reader *r, int on)
-{
-	r->callbacks.yajl_null = on ? NULL : r->scalar_cbs.yajl_null;
-	r->callbacks.yajl_boolean = on ? NULL : r->scalar_cbs.yajl_boolean;
-	r->callbacks.yajl_number = on ? NULL : r->scalar_cbs.yajl_number;
-	r->callbacks.yajl_string = on ? NULL : r->scalar_cbs.yajl_string;
-	r->callbacks.yajl_map_key = on ? NULL : r->scalar_cbs.yajl_map_key;
+	return kcs_jsonsax_push(&r->sax, n, aux);
 }
 
 static int enter_skip(struct kcs_reader *r)
 {
-	if (r->depth + r->skip >= KCS_JSON_MAX_DEPTH)
-		return fail(r, KCS_ERR_LIMIT, "JSON nested deeper than 64 levels");
-	if (r->skip++ == 0)
-		set_skipping(r, 1);
-	return 1;
-}
-
-static void leave_skip(struct kcs_reader *r)
-{
-	if (--r->skip == 0)
-		set_skipping(r, 0);
-}
-
-/*
- * Remember where the last token we handled ended. On a syntax error yajl
- * rewinds to the start of the bad token, but clamps that to the start of
- * the current chunk when the token began in an earlier one, which would
- * make the reported offset depend on how the input was split; this one
- * does not. Not updated inside skipped subtrees (there it would cost a
- * call per bracket), so an error there is placed at the subtree's edge.
- */
-static void mark(struct kcs_reader *r)
-{
-	r->tok_end = r->fed + yajl_get_bytes_consumed(r->h);
-}
-
-/* The slot of the value about to start, from the open container. */
-static enum slot value_slot(struct kcs_reader *r)
-{
-	struct frame *f = top(r);
-
-	if (!f)
-		return r->done ? S_SKIP : S_DOC;
-	switch (f->node) {
-	case N_ITEMS: return S_ITEM;
-	case N_CLIST: return S_CONTAINER;
-	case N_CAPLIST: return S_CAP;
-	case N_OWNERS: return S_OWNER;
-	default: return r->pending;
-	}
+	return kcs_jsonsax_enter_skip(&r->sax);
 }
 
 /*
  * A value of the wrong JSON type arrived for `s`. Decide what it spoils:
  * the container, the pod, the item's identity, or the whole document.
  */
-static int wrong_type(struct kcs_reader *r, enum slot s)
+static int wrong_type(void *ctx, unsigned slot)
 {
+	struct kcs_reader *r = ctx;
+	enum slot s = (enum slot)slot;
+
 	switch (s) {
 	case S_C_NAME: case S_SC: case S_PRIV: case S_CAPS: case S_ADD:
 	case S_DROP: case S_CAP:
@@ -382,23 +285,14 @@ static int wrong_type(struct kcs_reader *r, enum slot s)
 	case S_L_AUDIT_V: case S_L_WARN: case S_L_WARN_V:
 		r->item.labels_bad = 1;
 		return 1;
-	case S_DOC:
-		return fail(r, KCS_ERR_PARSE,
-			    "the top-level JSON value is not an object");
-	case S_ITEMS:
-		return fail(r, KCS_ERR_PARSE, "'items' is not an array");
-	case S_ITEM:
-		return fail(r, KCS_ERR_PARSE, "an element of 'items' is not an object");
-	case S_DOC_KIND: case S_ITEM_KIND:
-		return fail(r, KCS_ERR_PARSE, "'kind' is not a string");
 	case S_DOC_META: case S_ITEM_META:
 		r->item.meta_bad = 1;
 		return 1;
-	case S_CONTINUE: case S_RV: case S_REMAINING:
-		return fail(r, KCS_ERR_PARSE, "list metadata has a field of the wrong type");
+	case S_SKIP: case S_DOC: case S_ITEMS: case S_ITEM: case S_DOC_KIND:
+	case S_ITEM_KIND: case S_CONTINUE: case S_RV: case S_REMAINING:
 	case S_STATUS_CODE: case S_STATUS_REASON: case S_STATUS_MESSAGE:
-	case S_STATUS_STATUS: case S_SKIP:
-		return 1; /* only meaningful in a Status; ignore otherwise */
+	case S_STATUS_STATUS:
+		return kcs_doc_wrong_type(&r->sax, s);
 	case S_OWNERS: case S_OWNER: case S_O_KIND: case S_O_NAME:
 	case S_O_UID: case S_O_CONTROLLER: case S_NODE_NAME: case S_RT_CLASS:
 		return 1; /* informational: never a verdict's input */
@@ -414,20 +308,6 @@ static int wrong_type(struct kcs_reader *r, enum slot s)
 static int is_kind(const struct item *it, const char *k)
 {
 	return it->has_kind && bytes_equal(it->kind, k);
-}
-
-static void note_skipped(struct kcs_reader *r, const char *kind)
-{
-	struct kcs_doc_info *in = &r->info;
-	size_t i;
-
-	in->n_skipped++;
-	for (i = 0; i < in->n_skipped_kinds; i++)
-		if (bytes_equal(in->skipped_kinds[i], kind))
-			return;
-	if (in->n_skipped_kinds < KCS_SKIPPED_KINDS_MAX)
-		snprintf(in->skipped_kinds[in->n_skipped_kinds++],
-			 sizeof(in->skipped_kinds[0]), "%s", kind);
 }
 
 enum what { W_POD, W_NAMESPACE, W_WORKLOAD, W_SKIP, W_UNKNOWN };
@@ -536,10 +416,10 @@ static int emit_pod(struct kcs_reader *r)
 	kcs_audit_pod(pod);
 	r->info.n_pods++;
 	if (r->cbs.on_pod) {
-		enum kcs_err rc = r->cbs.on_pod(pod, r->cbs.user, r->err);
+		enum kcs_err rc = r->cbs.on_pod(pod, r->cbs.user, r->sax.err);
 
 		if (rc) {
-			r->rc = rc;
+			r->sax.rc = rc;
 			return 0;
 		}
 	}
@@ -563,8 +443,8 @@ static int emit_namespace(struct kcs_reader *r)
 	ns.uid = it->pod.uid;
 	ns.has_uid = it->pod.has_uid;
 	ns.labels = it->labels;
-	r->rc = r->cbs.on_namespace(&ns, r->cbs.user, r->err);
-	return r->rc == KCS_OK;
+	r->sax.rc = r->cbs.on_namespace(&ns, r->cbs.user, r->sax.err);
+	return r->sax.rc == KCS_OK;
 }
 
 static int finish_item(struct kcs_reader *r)
@@ -589,7 +469,8 @@ static int finish_item(struct kcs_reader *r)
 	case W_NAMESPACE:
 		return emit_namespace(r);
 	case W_SKIP:
-		note_skipped(r, r->item.has_kind ? r->item.kind : r->info.kind);
+		kcs_doc_note_skipped(&r->info, r->item.has_kind ? r->item.kind
+							       : r->info.kind);
 		return 1;
 	case W_UNKNOWN:
 		break;
@@ -607,7 +488,7 @@ static int item_is_pod(struct kcs_reader *r)
 	if (r->item.has_kind)
 		return is_kind(&r->item, "Pod");
 	return bytes_equal(r->info.kind, "PodList") ||
-	       (r->depth == 1 && bytes_equal(r->info.kind, "Pod"));
+	       (r->sax.depth == 1 && bytes_equal(r->info.kind, "Pod"));
 }
 
 static int cb_start_map(void *ctx)
@@ -616,11 +497,9 @@ static int cb_start_map(void *ctx)
 	enum slot s;
 	struct kcs_container *c;
 
-	if (r->skip)
+	if (r->sax.skip)
 		return enter_skip(r);
-	mark(r);
-	s = value_slot(r);
-	r->pending = S_SKIP;
+	s = kcs_jsonsax_value(&r->sax);
 	switch (s) {
 	case S_DOC:
 		reset_item(r);
@@ -657,9 +536,11 @@ static int cb_start_map(void *ctx)
 		return push(r, N_OWNER, 0);
 	case S_CONTAINER:
 		c = kcs_pod_add_container(&r->item.pod,
-					  (enum kcs_ctype)top(r)->aux, r->err);
+					  (enum kcs_ctype)top(r)->aux,
+					  r->sax.err);
 		if (!c) {
-			r->rc = r->err ? r->err->code : KCS_ERR_NOMEM;
+			r->sax.rc = r->sax.err ? r->sax.err->code
+					       : KCS_ERR_NOMEM;
 			return 0;
 		}
 		r->cur = r->item.pod.n - 1;
@@ -681,18 +562,10 @@ static int cb_start_map(void *ctx)
 static int cb_end_map(void *ctx)
 {
 	struct kcs_reader *r = ctx;
-	enum node n;
+	int n = kcs_jsonsax_pop(&r->sax);
 
-	if (r->skip) {
-		leave_skip(r);
-		if (!r->skip)
-			mark(r);
+	if (n < 0)
 		return 1;
-	}
-	mark(r);
-	n = top(r)->node;
-	r->depth--;
-	r->pending = S_SKIP;
 	if (n == N_ITEM)
 		return finish_item(r);
 	if (n == N_OWNER && r->item.ref_controller &&
@@ -700,18 +573,10 @@ static int cb_end_map(void *ctx)
 		r->item.pod.owner = r->item.ref;
 		r->item.pod.owner.present = 1;
 	}
-	if (n == N_DOC) {
-		r->done = 1;
-		if (bytes_equal(r->info.kind, "Status")) {
-			r->info.status.present = 1;
-			return 1;
-		}
-		if (!r->info.is_list) {
-			r->item.has_kind = r->info.kind[0] != '\0';
-			memcpy(r->item.kind, r->info.kind, sizeof(r->item.kind));
-			return finish_item(r);
-		}
-	}
+	/* a single object: it is the one item */
+	if (n == N_DOC && kcs_doc_closed(&r->sax, &r->info, r->item.kind,
+					 &r->item.has_kind))
+		return finish_item(r);
 	return 1;
 }
 
@@ -720,11 +585,9 @@ static int cb_start_array(void *ctx)
 	struct kcs_reader *r = ctx;
 	enum slot s;
 
-	if (r->skip)
+	if (r->sax.skip)
 		return enter_skip(r);
-	mark(r);
-	s = value_slot(r);
-	r->pending = S_SKIP;
+	s = kcs_jsonsax_value(&r->sax);
 	switch (s) {
 	case S_ITEMS:
 		r->info.is_list = 1;
@@ -758,43 +621,6 @@ static int cb_start_array(void *ctx)
 	}
 }
 
-static int cb_end_array(void *ctx)
-{
-	struct kcs_reader *r = ctx;
-
-	if (r->skip) {
-		leave_skip(r);
-		if (!r->skip)
-			mark(r);
-		return 1;
-	}
-	mark(r);
-	r->depth--;
-	r->pending = S_SKIP;
-	return 1;
-}
-
-static int cb_map_key(void *ctx, const unsigned char *k, size_t len)
-{
-	struct kcs_reader *r = ctx;
-	enum node n;
-	size_t i;
-
-	if (r->skip)
-		return 1;
-	mark(r);
-	n = top(r)->node;
-	r->pending = S_SKIP;
-	for (i = r->node_keys[n].first;
-	     i < (size_t)r->node_keys[n].first + r->node_keys[n].count; i++) {
-		if (keys[i].len == len && memcmp(keys[i].key, k, len) == 0) {
-			r->pending = keys[i].slot;
-			break;
-		}
-	}
-	return 1;
-}
-
 static struct kcs_label *label_of(struct kcs_reader *r, enum slot s)
 {
 	struct kcs_psa_labels *l = &r->item.labels;
@@ -816,52 +642,22 @@ static int cb_string(void *ctx, const unsigned char *s, size_t len)
 	enum slot slot;
 	struct kcs_pod *pod = &r->item.pod;
 
-	if (r->skip)
+	if (r->sax.skip)
 		return 1;
-	mark(r);
-	slot = value_slot(r);
-	r->pending = S_SKIP;
+	slot = kcs_jsonsax_value(&r->sax);
 	switch (slot) {
 	case S_SKIP:
 		return 1;
 	case S_DOC_KIND:
-		copy_cut(r->info.kind, sizeof(r->info.kind), s,
-			 len > KCS_KIND_MAX ? 0 : len);
-		if (len > KCS_KIND_MAX)
-			snprintf(r->info.kind, sizeof(r->info.kind), "?");
+		kcs_jsonsax_set_kind(r->info.kind, KCS_KIND_MAX, s, len);
 		return 1;
 	case S_ITEM_KIND:
 		r->item.has_kind = 1;
-		copy_cut(r->item.kind, sizeof(r->item.kind), s,
-			 len > KCS_KIND_MAX ? 0 : len);
-		if (len > KCS_KIND_MAX)
-			snprintf(r->item.kind, sizeof(r->item.kind), "?");
+		kcs_jsonsax_set_kind(r->item.kind, KCS_KIND_MAX, s, len);
 		return 1;
-	case S_STATUS_REASON:
-		copy_cut(r->info.status.reason, sizeof(r->info.status.reason),
-			 s, len);
-		return 1;
-	case S_STATUS_MESSAGE:
-		copy_cut(r->info.status.message,
-			 sizeof(r->info.status.message), s, len);
-		return 1;
-	case S_STATUS_STATUS:
-		copy_cut(r->info.status.status, sizeof(r->info.status.status),
-			 s, len);
-		return 1;
-	case S_CONTINUE:
-		kcs_buf_reset(&r->info.continue_token);
-		if (kcs_buf_add(&r->info.continue_token, s, len))
-			return fail(r, r->info.continue_token.err == KCS_ERR_LIMIT
-					       ? KCS_ERR_LIMIT : KCS_ERR_NOMEM,
-				    "continue token too long or out of memory");
-		return 1;
-	case S_RV:
-		if (len > KCS_RV_MAX)
-			return fail(r, KCS_ERR_LIMIT, "resourceVersion too long");
-		copy_cut(r->info.resource_version,
-			 sizeof(r->info.resource_version), s, len);
-		return 1;
+	case S_STATUS_REASON: case S_STATUS_MESSAGE: case S_STATUS_STATUS:
+	case S_CONTINUE: case S_RV:
+		return kcs_doc_string(&r->sax, &r->info, slot, s, len);
 	case S_NAME:
 		return set_name(r, &pod->name, s, len, "metadata.name");
 	case S_NAMESPACE:
@@ -888,10 +684,8 @@ static int cb_string(void *ctx, const unsigned char *s, size_t len)
 		return set_name(r, &pod->runtime_class, s, len,
 				"spec.runtimeClassName");
 	case S_O_KIND:
-		copy_cut(r->item.ref.kind, sizeof(r->item.ref.kind), s,
-			 len > KCS_KIND_NAME_MAX ? 0 : len);
-		if (len > KCS_KIND_NAME_MAX)
-			snprintf(r->item.ref.kind, sizeof(r->item.ref.kind), "?");
+		kcs_jsonsax_set_kind(r->item.ref.kind, KCS_KIND_NAME_MAX, s,
+				     len);
 		return 1;
 	case S_O_NAME:
 		return set_name(r, &r->item.ref.name, s, len,
@@ -904,8 +698,8 @@ static int cb_string(void *ctx, const unsigned char *s, size_t len)
 		r->item.ref.uid.len = len;
 		return 1;
 	case S_A_EXEMPT:
-		r->item.annot_in_tmpl = r->depth >= 2 &&
-			r->stack[r->depth - 2].node == N_TMETA;
+		r->item.annot_in_tmpl = r->sax.depth >= 2 &&
+			r->sax.stack[r->sax.depth - 2].node == N_TMETA;
 		pod->has_exempt_annotation = 1;
 		pod->exempt_annotation_too_long = len > KCS_EXEMPT_ANNOTATION_MAX;
 		if (!pod->exempt_annotation_too_long) {
@@ -933,11 +727,9 @@ static int cb_boolean(void *ctx, int b)
 	struct kcs_reader *r = ctx;
 	enum slot slot;
 
-	if (r->skip)
+	if (r->sax.skip)
 		return 1;
-	mark(r);
-	slot = value_slot(r);
-	r->pending = S_SKIP;
+	slot = kcs_jsonsax_value(&r->sax);
 	switch (slot) {
 	case S_SKIP:
 		return 1;
@@ -961,20 +753,17 @@ static int cb_null(void *ctx)
 	enum slot slot;
 	struct kcs_container *c;
 
-	if (r->skip)
+	if (r->sax.skip)
 		return 1;
-	mark(r);
-	slot = value_slot(r);
-	r->pending = S_SKIP;
+	slot = kcs_jsonsax_value(&r->sax);
 	switch (slot) {
-	case S_SKIP: case S_DOC_KIND: case S_ITEM_KIND: case S_DOC_META:
-	case S_ITEM_META: case S_SPEC: case S_LABELS: case S_CONTINUE:
-	case S_RV: case S_REMAINING: case S_STATUS_CODE:
+	case S_SKIP: case S_DOC: case S_DOC_KIND: case S_DOC_META: case S_ITEMS:
+	case S_ITEM: case S_ITEM_KIND: case S_ITEM_META: case S_STATUS_CODE:
 	case S_STATUS_REASON: case S_STATUS_MESSAGE: case S_STATUS_STATUS:
+	case S_CONTINUE: case S_RV: case S_REMAINING:
+		return kcs_doc_null(&r->sax, &r->info, slot);
+	case S_SPEC: case S_LABELS:
 		return 1; /* null reads as absent */
-	case S_ITEMS:
-		r->info.is_list = 1;
-		return 1;
 	case S_NAME: case S_NAMESPACE: case S_UID: case S_ANNOTATIONS:
 		return 1;
 	case S_A_EXEMPT:
@@ -1038,137 +827,27 @@ static int cb_null(void *ctx)
 	}
 }
 
-/* Parse a JSON integer's text; returns -1 if it is not a plain int64. */
-static int parse_int(const unsigned char *s, size_t len, long long *out)
-{
-	long long v = 0;
-	size_t i = 0;
-	int neg = 0;
-
-	if (len && s[0] == '-') {
-		neg = 1;
-		i = 1;
-	}
-	if (i == len)
-		return -1;
-	for (; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		if (v > (0x7fffffffffffffffLL - (s[i] - '0')) / 10)
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	*out = neg ? -v : v;
-	return 0;
-}
-
-static int cb_number(void *ctx, const char *s, size_t len)
-{
-	struct kcs_reader *r = ctx;
-	enum slot slot;
-	long long v;
-
-	if (r->skip)
-		return 1;
-	mark(r);
-	slot = value_slot(r);
-	r->pending = S_SKIP;
-	switch (slot) {
-	case S_SKIP:
-		return 1;
-	case S_STATUS_CODE:
-		if (parse_int((const unsigned char *)s, len, &v) == 0)
-			r->info.status.code = v;
-		return 1;
-	case S_REMAINING:
-		if (parse_int((const unsigned char *)s, len, &v))
-			return fail(r, KCS_ERR_PARSE,
-				    "remainingItemCount is not an integer");
-		r->info.remaining_items = v;
-		return 1;
-	default:
-		return wrong_type(r, slot);
-	}
-}
-
 /* ---- public API ----------------------------------------------------- */
 
-/*
- * The string-length limit, at no cost per byte: yajl copies a string only
- * when it spans chunks (its lexer buffer) or holds escapes (its decode
- * buffer), growing a buffer by doubling. So the first request for more than
- * KCS_JSON_MAX_STRING bytes means a longer string; it is allowed (yajl
- * cannot survive a refusal) and the feed that caused it fails right after.
- * Files are fed 64 KiB at a time and libcurl hands over at most 16 KiB, so
- * memory stays within twice the limit.
- */
-static void *watch_malloc(void *ctx, size_t n)
+static const struct kcs_jsonsax_schema schema = {
+	.keys = keys,
+	.n_keys = KCS_ARRAY_SIZE(keys),
+	.elem_slot = elem_slot,
+	.callbacks = KCS_DOC_CALLBACKS,
+	.wrong_type = wrong_type,
+	/*
+	 * Inside a skipped subtree only nesting matters: most of a pod's
+	 * bytes (managedFields, status, env) are never decoded.
+	 */
+	.flags = KCS_JSONSAX_FAST_SKIP,
+};
+
+/* Forget the document read so far (the sax is reset by its caller). */
+static void reset_doc(struct kcs_reader *r)
 {
-	struct kcs_reader *r = ctx;
-
-	if (n > KCS_JSON_MAX_STRING)
-		r->too_long = 1;
-	return kcs_yajl_alloc_funcs.malloc(kcs_yajl_alloc_funcs.ctx, n);
-}
-
-static void *watch_realloc(void *ctx, void *p, size_t n)
-{
-	struct kcs_reader *r = ctx;
-
-	if (n > KCS_JSON_MAX_STRING)
-		r->too_long = 1;
-	return kcs_yajl_alloc_funcs.realloc(kcs_yajl_alloc_funcs.ctx, p, n);
-}
-
-static void watch_free(void *ctx, void *p)
-{
-	(void)ctx;
-	kcs_yajl_alloc_funcs.free(kcs_yajl_alloc_funcs.ctx, p);
-}
-
-static enum kcs_err open_parser(struct kcs_reader *r, struct kcs_error *err)
-{
-	r->afs.malloc = watch_malloc;
-	r->afs.realloc = watch_realloc;
-	r->afs.free = watch_free;
-	r->afs.ctx = r;
-	r->h = yajl_alloc(&r->callbacks, &r->afs, r);
-	if (!r->h)
-		return kcs_error_set(err, KCS_ERR_NOMEM, "out of memory");
-	return KCS_OK;
-}
-
-static void reset_state(struct kcs_reader *r)
-{
-	struct kcs_buf keep = r->info.continue_token;
-
-	r->depth = r->skip = 0;
-	if (r->scalar_cbs.yajl_start_map)
-		set_skipping(r, 0);
-	r->pending = S_SKIP;
 	r->cur = 0;
-	r->done = r->failed = 0;
-	r->fed = 0;
-	r->tok_end = 0;
-	r->too_long = 0;
-	r->rc = KCS_OK;
 	reset_item(r);
-	memset(&r->info, 0, sizeof(r->info));
-	r->info.continue_token = keep;
-	kcs_buf_reset(&r->info.continue_token);
-	r->info.remaining_items = -1;
-}
-
-static void index_keys(struct kcs_reader *r)
-{
-	size_t i;
-
-	for (i = KCS_ARRAY_SIZE(keys); i-- > 0;) {
-		struct key_range *kr = &r->node_keys[keys[i].node];
-
-		kr->first = (unsigned char)i;
-		kr->count++;
-	}
+	kcs_doc_info_reset(&r->info);
 }
 
 struct kcs_reader *kcs_reader_new(const struct kcs_reader_cbs *cbs,
@@ -1181,23 +860,13 @@ struct kcs_reader *kcs_reader_new(const struct kcs_reader_cbs *cbs,
 	if (cbs)
 		r->cbs = *cbs;
 	r->hint = hint;
-	r->callbacks = (yajl_callbacks){
-		.yajl_null = cb_null,
-		.yajl_boolean = cb_boolean,
-		.yajl_number = cb_number,
-		.yajl_string = cb_string,
-		.yajl_start_map = cb_start_map,
-		.yajl_map_key = cb_map_key,
-		.yajl_end_map = cb_end_map,
-		.yajl_start_array = cb_start_array,
-		.yajl_end_array = cb_end_array,
-	};
-	r->scalar_cbs = r->callbacks;
-	index_keys(r);
+	kcs_jsonsax_init(&r->sax, &schema, KCS_JSON_MAX_DEPTH,
+			 KCS_JSON_MAX_STRING);
 	kcs_pod_init(&r->item.pod);
-	kcs_buf_init(&r->info.continue_token, KCS_CONTINUE_MAX);
-	reset_state(r);
-	if (open_parser(r, NULL)) {
+	kcs_doc_info_init(&r->info);
+	r->sax.info = &r->info;
+	reset_doc(r);
+	if (kcs_jsonsax_open(&r->sax, NULL)) {
 		kcs_free(r);
 		return NULL;
 	}
@@ -1208,123 +877,27 @@ void kcs_reader_free(struct kcs_reader *r)
 {
 	if (!r)
 		return;
-	if (r->h)
-		yajl_free(r->h);
+	kcs_jsonsax_release(&r->sax);
 	kcs_pod_release(&r->item.pod);
-	kcs_buf_release(&r->info.continue_token);
+	kcs_doc_info_release(&r->info);
 	kcs_free(r);
 }
 
 enum kcs_err kcs_reader_restart(struct kcs_reader *r, struct kcs_error *err)
 {
-	if (r->h)
-		yajl_free(r->h);
-	r->h = NULL;
-	reset_state(r);
-	return open_parser(r, err);
-}
-
-/* Turn a yajl status into our error, naming the byte offset. */
-static enum kcs_err check(struct kcs_reader *r, yajl_status st,
-			  const unsigned char *chunk, size_t len,
-			  struct kcs_error *err)
-{
-	unsigned long long off;
-	unsigned char *msg;
-
-	if (st == yajl_status_ok)
-		return KCS_OK;
-	r->failed = 1;
-	off = r->fed + (chunk ? yajl_get_bytes_consumed(r->h) : 0);
-	/*
-	 * yajl rewinds a syntax error's offset to the start of the bad token,
-	 * but clamps it to the current chunk when the token began in an
-	 * earlier one; the end of the last token we saw does not move with
-	 * the chunking.
-	 */
-	if (st == yajl_status_error && chunk)
-		off = r->tok_end;
-	if (st == yajl_status_client_canceled) {
-		if (err && err->code == KCS_OK)
-			kcs_error_set(err, r->rc ? r->rc : KCS_ERR_INTERNAL,
-				      "reader stopped without a reason");
-		if (err && err->offset < 0) {
-			size_t used = strlen(err->msg);
-
-			err->offset = (long long)off;
-			snprintf(err->msg + used, sizeof(err->msg) - used,
-				 " at byte %llu", off);
-		}
-		return r->rc ? r->rc : KCS_ERR_INTERNAL;
-	}
-	/* verbose=0: yajl's message then never quotes the input. */
-	msg = yajl_get_error(r->h, 0, chunk, len);
-	if (msg) {
-		/* yajl ends its text with ".\n" or "\n": we say where instead. */
-		size_t n = strlen((char *)msg);
-
-		while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' ' ||
-			     msg[n - 1] == '.'))
-			msg[--n] = '\0';
-	}
-	kcs_error_set(err, KCS_ERR_PARSE, "invalid JSON after byte %llu: %s", off,
-		      msg && msg[0] ? (const char *)msg : "parse error");
-	if (err && err->offset < 0)
-		err->offset = (long long)off;
-	if (msg)
-		yajl_free_error(r->h, msg);
-	return KCS_ERR_PARSE;
+	reset_doc(r);
+	return kcs_jsonsax_restart(&r->sax, err);
 }
 
 enum kcs_err kcs_reader_feed(struct kcs_reader *r, const void *data,
 			     size_t len, struct kcs_error *err)
 {
-	yajl_status st;
-	enum kcs_err rc;
-
-	if (r->failed)
-		return kcs_error_set(err, KCS_ERR_INTERNAL,
-				     "reader fed after an error");
-	r->err = err;
-	r->rc = KCS_OK;
-	st = yajl_parse(r->h, data, len);
-	rc = check(r, st, data, len, err);
-	r->fed += len;
-	if (!rc && r->too_long) {
-		r->failed = 1;
-		kcs_error_set(err, KCS_ERR_LIMIT,
-			      "a JSON string longer than %u bytes ends at or before byte %llu",
-			      KCS_JSON_MAX_STRING, r->fed);
-		if (err)
-			err->offset = (long long)r->fed;
-		return KCS_ERR_LIMIT;
-	}
-	return rc;
+	return kcs_jsonsax_feed(&r->sax, data, len, err);
 }
 
 enum kcs_err kcs_reader_finish(struct kcs_reader *r, struct kcs_error *err)
 {
-	yajl_status st;
-	enum kcs_err rc;
-
-	if (r->failed)
-		return kcs_error_set(err, KCS_ERR_INTERNAL,
-				     "reader finished after an error");
-	r->err = err;
-	r->rc = KCS_OK;
-	st = yajl_complete_parse(r->h);
-	rc = check(r, st, NULL, 0, err);
-	if (rc)
-		return rc;
-	if (!r->done) {
-		r->failed = 1;
-		kcs_error_set(err, KCS_ERR_PARSE,
-			      "JSON document ends early at byte %llu", r->fed);
-		if (err)
-			err->offset = (long long)r->fed;
-		return KCS_ERR_PARSE;
-	}
-	return KCS_OK;
+	return kcs_jsonsax_finish(&r->sax, err);
 }
 
 void kcs_reader_set_source(struct kcs_reader *r, const char *file,
@@ -1336,7 +909,7 @@ void kcs_reader_set_source(struct kcs_reader *r, const char *file,
 
 unsigned long long kcs_reader_offset(const struct kcs_reader *r)
 {
-	return r->fed;
+	return r->sax.fed;
 }
 
 const struct kcs_doc_info *kcs_reader_info(const struct kcs_reader *r)

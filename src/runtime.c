@@ -21,12 +21,14 @@
  * lists (../shared/domain/semantics.md 1.1-1.4), one bit at a time: only
  * NET_RAW matters here.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <yajl/yajl_parse.h>
 
 #include "kcs/alloc.h"
+#include "kcs/jsonsax.h"
 #include "kcs/runtime.h"
 #include "kcs/banned.h"
 
@@ -374,14 +376,17 @@ enum kcs_err kcs_nodes_summary(const struct kcs_nodes *t,
 
 /* What a value in a given place means to us. */
 enum slot {
-	S_SKIP,
-	/* envelope */
-	S_DOC, S_DOC_KIND, S_DOC_META, S_ITEMS, S_ITEM, S_ITEM_KIND,
-	S_ITEM_META, S_ST_CODE, S_ST_REASON, S_ST_MESSAGE, S_DOC_STATUS,
-	S_CONTINUE, S_RV, S_REMAINING,
+	/* envelope (jsonsax.h); "status" is also a Node's status object */
+	S_SKIP = KCS_DOC_SKIP, S_DOC = KCS_DOC_ROOT, S_DOC_KIND = KCS_DOC_KIND,
+	S_DOC_META = KCS_DOC_META, S_ITEMS = KCS_DOC_ITEMS,
+	S_ITEM = KCS_DOC_ITEM, S_ITEM_KIND = KCS_DOC_ITEM_KIND,
+	S_ITEM_META = KCS_DOC_ITEM_META, S_ST_CODE = KCS_DOC_ST_CODE,
+	S_ST_REASON = KCS_DOC_ST_REASON, S_ST_MESSAGE = KCS_DOC_ST_MESSAGE,
+	S_DOC_STATUS = KCS_DOC_ST_STATUS, S_CONTINUE = KCS_DOC_CONTINUE,
+	S_RV = KCS_DOC_RV, S_REMAINING = KCS_DOC_REMAINING,
 	/* item */
-	S_NAME, S_LABELS, S_L_OS, S_L_BETA_OS, S_STATUS, S_NODEINFO, S_CRV,
-	S_INFO_OS, S_HANDLER,
+	S_NAME = KCS_DOC_SLOTS, S_LABELS, S_L_OS, S_L_BETA_OS, S_STATUS,
+	S_NODEINFO, S_CRV, S_INFO_OS, S_HANDLER,
 };
 
 /* Open JSON containers we track (skipped ones are only counted). */
@@ -391,15 +396,8 @@ enum node {
 };
 #define N_NODES (N_NODEINFO + 1)
 
-struct keyslot {
-	enum node node;
-	const char *key;
-	unsigned char len;
-	enum slot slot;
-};
-
-#define K(n, k, s) { n, k, sizeof(k) - 1, s }
-static const struct keyslot keys[] = {
+#define K(n, k, s) KCS_JSONSAX_KEY(n, k, s)
+static const struct kcs_jsonsax_key keys[] = {
 	K(N_DOC, "kind", S_DOC_KIND),
 	K(N_DOC, "metadata", S_DOC_META),
 	K(N_DOC, "items", S_ITEMS),
@@ -427,8 +425,9 @@ static const struct keyslot keys[] = {
 };
 #undef K
 
-struct key_range {
-	unsigned char first, count;
+/* The slot of an array's elements, by node (0: a map node). */
+static const unsigned char elem_slot[N_NODES] = {
+	[N_ITEMS] = S_ITEM,
 };
 
 /* A bounded text field of the item being read. */
@@ -452,73 +451,21 @@ struct item {
 enum mode { M_NODES, M_CLASSES };
 
 struct kcs_rtreader {
+	struct kcs_jsonsax sax; /* first: it is yajl's ctx (jsonsax.h) */
 	enum mode mode;
 	struct kcs_nodes *nodes;       /* M_NODES */
 	struct kcs_rtclasses *classes; /* M_CLASSES */
-	yajl_handle h;
-	yajl_callbacks callbacks;
-
-	enum node stack[KCS_JSON_MAX_DEPTH];
-	size_t depth;          /* frames in use */
-	size_t skip;           /* depth inside a skipped subtree, 0 if none */
-	enum slot pending;     /* meaning of the next value in a map */
-	unsigned char done;    /* the top-level value has closed */
-	unsigned char failed;  /* an error was returned; restart first */
-
-	unsigned long long fed;     /* bytes fed before the current chunk */
-	unsigned long long tok_end; /* end of the last token a callback saw */
-	yajl_alloc_funcs afs;       /* watched allocator: string limit */
-	unsigned char too_long;     /* yajl grew past KCS_JSON_MAX_STRING */
 	struct item item;
 	struct kcs_doc_info info;
-	struct kcs_error *err;      /* where callbacks record errors */
-	enum kcs_err rc;            /* code a callback canceled with */
-	struct key_range node_keys[N_NODES];
 };
+_Static_assert(offsetof(struct kcs_rtreader, sax) == 0 &&
+	       N_NODES <= KCS_JSONSAX_MAX_NODES, "see jsonsax.h");
 
 /* ---- the reader: helpers ------------------------------------------------ */
-
-static int fail(struct kcs_rtreader *r, enum kcs_err code, const char *what)
-{
-	r->rc = kcs_error_set(r->err, code, "%s", what);
-	return 0; /* tells yajl to stop: client_canceled */
-}
-
-static void mark(struct kcs_rtreader *r)
-{
-	r->tok_end = r->fed + yajl_get_bytes_consumed(r->h);
-}
-
-static int push(struct kcs_rtreader *r, enum node n)
-{
-	if (r->depth + r->skip >= KCS_JSON_MAX_DEPTH)
-		return fail(r, KCS_ERR_LIMIT,
-			    "JSON nested deeper than 64 levels");
-	r->stack[r->depth++] = n;
-	return 1;
-}
-
-static int enter_skip(struct kcs_rtreader *r)
-{
-	if (r->depth + r->skip >= KCS_JSON_MAX_DEPTH)
-		return fail(r, KCS_ERR_LIMIT,
-			    "JSON nested deeper than 64 levels");
-	r->skip++;
-	return 1;
-}
 
 static void reset_item(struct kcs_rtreader *r)
 {
 	memset(&r->item, 0, sizeof(r->item));
-}
-
-static enum slot value_slot(struct kcs_rtreader *r)
-{
-	if (!r->depth)
-		return r->done ? S_SKIP : S_DOC;
-	if (r->stack[r->depth - 1] == N_ITEMS)
-		return S_ITEM;
-	return r->pending;
 }
 
 static int set_field(struct kcs_rtreader *r, int f, const unsigned char *s,
@@ -532,12 +479,10 @@ static int set_field(struct kcs_rtreader *r, int f, const unsigned char *s,
 	};
 	struct field *d = &r->item.f[f];
 
-	if (len > KCS_RUNTIME_TEXT_MAX) {
-		r->rc = kcs_error_set(r->err, KCS_ERR_LIMIT,
-				      "%s longer than %d bytes", what[f],
-				      KCS_RUNTIME_TEXT_MAX);
-		return 0;
-	}
+	if (len > KCS_RUNTIME_TEXT_MAX)
+		return kcs_jsonsax_fail(&r->sax, KCS_ERR_LIMIT,
+					"%s longer than %d bytes", what[f],
+					KCS_RUNTIME_TEXT_MAX);
 	memcpy(d->s, s, len);
 	d->s[len] = '\0';
 	d->len = len;
@@ -559,22 +504,16 @@ static int field_of(enum slot s)
 }
 
 /* A value of the wrong JSON type for `s`: spoil the item or the document. */
-static int wrong_type(struct kcs_rtreader *r, enum slot s)
+static int wrong_type(void *ctx, unsigned slot)
 {
+	struct kcs_rtreader *r = ctx;
+	enum slot s = (enum slot)slot;
+
 	switch (s) {
-	case S_DOC:
-		return fail(r, KCS_ERR_PARSE,
-			    "the top-level JSON value is not an object");
-	case S_ITEMS:
-		return fail(r, KCS_ERR_PARSE, "'items' is not an array");
-	case S_ITEM:
-		return fail(r, KCS_ERR_PARSE,
-			    "an element of 'items' is not an object");
-	case S_DOC_KIND: case S_ITEM_KIND:
-		return fail(r, KCS_ERR_PARSE, "'kind' is not a string");
-	case S_CONTINUE: case S_RV: case S_REMAINING:
-		return fail(r, KCS_ERR_PARSE,
-			    "list metadata has a field of the wrong type");
+	case S_SKIP: case S_DOC: case S_ITEMS: case S_ITEM: case S_DOC_KIND:
+	case S_ITEM_KIND: case S_CONTINUE: case S_RV: case S_REMAINING:
+	case S_ST_CODE: case S_ST_REASON: case S_ST_MESSAGE: case S_DOC_STATUS:
+		return kcs_doc_wrong_type(&r->sax, s);
 	case S_NAME:
 		r->item.name_bad = 1;
 		return 1;
@@ -583,25 +522,8 @@ static int wrong_type(struct kcs_rtreader *r, enum slot s)
 	case S_INFO_OS: case S_HANDLER:
 		r->item.malformed = 1;
 		return 1;
-	case S_ST_CODE: case S_ST_REASON: case S_ST_MESSAGE:
-	case S_DOC_STATUS: case S_SKIP:
-		return 1; /* only meaningful in a Status */
 	}
 	return 1;
-}
-
-static void note_skipped(struct kcs_rtreader *r, const char *kind)
-{
-	struct kcs_doc_info *in = &r->info;
-	size_t i;
-
-	in->n_skipped++;
-	for (i = 0; i < in->n_skipped_kinds; i++)
-		if (!strcmp(in->skipped_kinds[i], kind))
-			return;
-	if (in->n_skipped_kinds < KCS_SKIPPED_KINDS_MAX)
-		snprintf(in->skipped_kinds[in->n_skipped_kinds++],
-			 sizeof(in->skipped_kinds[0]), "%s", kind);
 }
 
 /* ---- the reader: storing an item ---------------------------------------- */
@@ -675,7 +597,8 @@ static int store_node(struct kcs_rtreader *r)
 		sz += it->f[i].len + 1;
 	n = kcs_calloc(1, sz);
 	if (!n)
-		return fail(r, KCS_ERR_NOMEM, "out of memory");
+		return kcs_jsonsax_fail(&r->sax, KCS_ERR_NOMEM,
+					"out of memory");
 	p = (char *)(n + 1);
 	n->name = pack(&p, &it->f[F_NAME]);
 	n->name_len = it->f[F_NAME].len;
@@ -696,9 +619,9 @@ static int store_node(struct kcs_rtreader *r)
 		n->version = n->runtime_text + voff;
 		n->os = node_os(it);
 	}
-	r->rc = ht_put(&r->nodes->ht, n, n->name, n->name_len, "nodes",
-		       r->err);
-	return r->rc == KCS_OK;
+	r->sax.rc = ht_put(&r->nodes->ht, n, n->name, n->name_len, "nodes",
+			   r->sax.err);
+	return r->sax.rc == KCS_OK;
 }
 
 static int store_class(struct kcs_rtreader *r)
@@ -710,15 +633,16 @@ static int store_class(struct kcs_rtreader *r)
 	char *p;
 
 	if (!c)
-		return fail(r, KCS_ERR_NOMEM, "out of memory");
+		return kcs_jsonsax_fail(&r->sax, KCS_ERR_NOMEM,
+					"out of memory");
 	p = (char *)(c + 1);
 	c->name = pack(&p, &it->f[F_NAME]);
 	c->name_len = it->f[F_NAME].len;
 	c->handler = pack(&p, &it->f[F_HANDLER]);
 	c->malformed = it->malformed;
-	r->rc = ht_put(&r->classes->ht, c, c->name, c->name_len,
-		       "RuntimeClasses", r->err);
-	return r->rc == KCS_OK;
+	r->sax.rc = ht_put(&r->classes->ht, c, c->name, c->name_len,
+			   "RuntimeClasses", r->sax.err);
+	return r->sax.rc == KCS_OK;
 }
 
 static int finish_item(struct kcs_rtreader *r)
@@ -726,7 +650,8 @@ static int finish_item(struct kcs_rtreader *r)
 	struct item *it = &r->item;
 
 	if (!wanted(r, it->has_kind ? it->kind : "")) {
-		note_skipped(r, it->has_kind ? it->kind : r->info.kind);
+		kcs_doc_note_skipped(&r->info,
+				     it->has_kind ? it->kind : r->info.kind);
 		return 1;
 	}
 	/* A node without a usable name cannot be matched by any pod. */
@@ -747,65 +672,45 @@ static int cb_start_map(void *ctx)
 	struct kcs_rtreader *r = ctx;
 	enum slot s;
 
-	if (r->skip)
-		return enter_skip(r);
-	mark(r);
-	s = value_slot(r);
-	r->pending = S_SKIP;
+	if (r->sax.skip)
+		return kcs_jsonsax_enter_skip(&r->sax);
+	s = kcs_jsonsax_value(&r->sax);
 	switch (s) {
 	case S_DOC:
 		reset_item(r);
-		return push(r, N_DOC);
+		return kcs_jsonsax_push(&r->sax, N_DOC, 0);
 	case S_ITEM:
 		reset_item(r);
-		return push(r, N_ITEM);
+		return kcs_jsonsax_push(&r->sax, N_ITEM, 0);
 	case S_DOC_META:
-		return push(r, N_DOC_META);
+		return kcs_jsonsax_push(&r->sax, N_DOC_META, 0);
 	case S_ITEM_META:
-		return push(r, N_META);
+		return kcs_jsonsax_push(&r->sax, N_META, 0);
 	case S_LABELS:
-		return push(r, N_LABELS);
+		return kcs_jsonsax_push(&r->sax, N_LABELS, 0);
 	case S_DOC_STATUS: /* a Node's status (a Status body has a string) */
 	case S_STATUS:
-		return push(r, N_STATUS);
+		return kcs_jsonsax_push(&r->sax, N_STATUS, 0);
 	case S_NODEINFO:
-		return push(r, N_NODEINFO);
+		return kcs_jsonsax_push(&r->sax, N_NODEINFO, 0);
 	case S_SKIP:
-		return enter_skip(r);
+		return kcs_jsonsax_enter_skip(&r->sax);
 	default:
-		return wrong_type(r, s) && enter_skip(r);
+		return wrong_type(r, s) && kcs_jsonsax_enter_skip(&r->sax);
 	}
 }
 
 static int cb_end_map(void *ctx)
 {
 	struct kcs_rtreader *r = ctx;
-	enum node n;
+	int n = kcs_jsonsax_pop(&r->sax);
 
-	if (r->skip) {
-		r->skip--;
-		if (!r->skip)
-			mark(r);
-		return 1;
-	}
-	mark(r);
-	n = r->stack[--r->depth];
-	r->pending = S_SKIP;
 	if (n == N_ITEM)
 		return finish_item(r);
-	if (n == N_DOC) {
-		r->done = 1;
-		if (!strcmp(r->info.kind, "Status")) {
-			r->info.status.present = 1;
-			return 1;
-		}
-		if (!r->info.is_list) {
-			r->item.has_kind = r->info.kind[0] != '\0';
-			memcpy(r->item.kind, r->info.kind,
-			       sizeof(r->item.kind));
-			return finish_item(r);
-		}
-	}
+	/* a single object: it is the one item */
+	if (n == N_DOC && kcs_doc_closed(&r->sax, &r->info, r->item.kind,
+					 &r->item.has_kind))
+		return finish_item(r);
 	return 1;
 }
 
@@ -814,76 +719,18 @@ static int cb_start_array(void *ctx)
 	struct kcs_rtreader *r = ctx;
 	enum slot s;
 
-	if (r->skip)
-		return enter_skip(r);
-	mark(r);
-	s = value_slot(r);
-	r->pending = S_SKIP;
+	if (r->sax.skip)
+		return kcs_jsonsax_enter_skip(&r->sax);
+	s = kcs_jsonsax_value(&r->sax);
 	switch (s) {
 	case S_ITEMS:
 		r->info.is_list = 1;
-		return push(r, N_ITEMS);
+		return kcs_jsonsax_push(&r->sax, N_ITEMS, 0);
 	case S_SKIP:
-		return enter_skip(r);
+		return kcs_jsonsax_enter_skip(&r->sax);
 	default:
-		return wrong_type(r, s) && enter_skip(r);
+		return wrong_type(r, s) && kcs_jsonsax_enter_skip(&r->sax);
 	}
-}
-
-static int cb_end_array(void *ctx)
-{
-	struct kcs_rtreader *r = ctx;
-
-	if (r->skip) {
-		r->skip--;
-		if (!r->skip)
-			mark(r);
-		return 1;
-	}
-	mark(r);
-	r->depth--;
-	r->pending = S_SKIP;
-	return 1;
-}
-
-static int cb_map_key(void *ctx, const unsigned char *k, size_t len)
-{
-	struct kcs_rtreader *r = ctx;
-	const struct key_range *kr;
-	size_t i;
-
-	if (r->skip)
-		return 1;
-	mark(r);
-	kr = &r->node_keys[r->stack[r->depth - 1]];
-	r->pending = S_SKIP;
-	for (i = kr->first; i < (size_t)kr->first + kr->count; i++) {
-		if (keys[i].len == len && memcmp(keys[i].key, k, len) == 0) {
-			r->pending = keys[i].slot;
-			break;
-		}
-	}
-	return 1;
-}
-
-static void set_kind(char *dst, const unsigned char *s, size_t len)
-{
-	/* An over-long kind is nobody's kind: it is skipped as "?". */
-	if (len > KCS_KIND_MAX) {
-		snprintf(dst, KCS_KIND_MAX + 1, "?");
-		return;
-	}
-	memcpy(dst, s, len);
-	dst[len] = '\0';
-}
-
-static void copy_cut(char *dst, size_t size, const unsigned char *s,
-		     size_t len)
-{
-	if (len >= size)
-		len = size - 1;
-	memcpy(dst, s, len);
-	dst[len] = '\0';
 }
 
 static int cb_string(void *ctx, const unsigned char *s, size_t len)
@@ -891,46 +738,22 @@ static int cb_string(void *ctx, const unsigned char *s, size_t len)
 	struct kcs_rtreader *r = ctx;
 	enum slot slot;
 
-	if (r->skip)
+	if (r->sax.skip)
 		return 1;
-	mark(r);
-	slot = value_slot(r);
-	r->pending = S_SKIP;
+	slot = kcs_jsonsax_value(&r->sax);
 	switch (slot) {
 	case S_SKIP:
 		return 1;
 	case S_DOC_KIND:
-		set_kind(r->info.kind, s, len);
+		kcs_jsonsax_set_kind(r->info.kind, KCS_KIND_MAX, s, len);
 		return 1;
 	case S_ITEM_KIND:
 		r->item.has_kind = 1;
-		set_kind(r->item.kind, s, len);
+		kcs_jsonsax_set_kind(r->item.kind, KCS_KIND_MAX, s, len);
 		return 1;
-	case S_ST_REASON:
-		copy_cut(r->info.status.reason, sizeof(r->info.status.reason),
-			 s, len);
-		return 1;
-	case S_ST_MESSAGE:
-		copy_cut(r->info.status.message,
-			 sizeof(r->info.status.message), s, len);
-		return 1;
-	case S_DOC_STATUS:
-		copy_cut(r->info.status.status, sizeof(r->info.status.status),
-			 s, len);
-		return 1;
-	case S_CONTINUE:
-		kcs_buf_reset(&r->info.continue_token);
-		if (kcs_buf_add(&r->info.continue_token, s, len))
-			return fail(r, r->info.continue_token.err,
-				    "continue token too long or out of memory");
-		return 1;
-	case S_RV:
-		if (len > KCS_RV_MAX)
-			return fail(r, KCS_ERR_LIMIT,
-				    "resourceVersion too long");
-		copy_cut(r->info.resource_version,
-			 sizeof(r->info.resource_version), s, len);
-		return 1;
+	case S_ST_REASON: case S_ST_MESSAGE: case S_DOC_STATUS:
+	case S_CONTINUE: case S_RV:
+		return kcs_doc_string(&r->sax, &r->info, slot, s, len);
 	case S_NAME:
 		r->item.name_bad = 0;
 		return set_field(r, F_NAME, s, len);
@@ -948,19 +771,12 @@ static int cb_null(void *ctx)
 	struct kcs_rtreader *r = ctx;
 	enum slot slot;
 
-	if (r->skip)
+	if (r->sax.skip)
 		return 1;
-	mark(r);
-	slot = value_slot(r);
-	r->pending = S_SKIP;
+	slot = kcs_jsonsax_value(&r->sax);
 	switch (slot) {
-	case S_DOC:
-		return wrong_type(r, slot);
-	case S_ITEMS:
-		r->info.is_list = 1;
-		return 1;
-	case S_ITEM:
-		return wrong_type(r, slot);
+	case S_DOC: case S_ITEMS: case S_ITEM:
+		return kcs_doc_null(&r->sax, &r->info, slot);
 	case S_LABELS:
 		memset(&r->item.f[F_OS], 0, sizeof(r->item.f[F_OS]));
 		memset(&r->item.f[F_BETA_OS], 0, sizeof(r->item.f[F_BETA_OS]));
@@ -982,151 +798,37 @@ static int cb_boolean(void *ctx, int b)
 	enum slot slot;
 
 	(void)b;
-	if (r->skip)
+	if (r->sax.skip)
 		return 1;
-	mark(r);
-	slot = value_slot(r);
-	r->pending = S_SKIP;
+	slot = kcs_jsonsax_value(&r->sax);
 	return wrong_type(r, slot);
-}
-
-/* Parse a JSON integer's text; returns -1 if it is not a plain int64. */
-static int parse_int(const char *s, size_t len, long long *out)
-{
-	long long v = 0;
-	size_t i = 0;
-	int neg = 0;
-
-	if (len && s[0] == '-') {
-		neg = 1;
-		i = 1;
-	}
-	if (i == len)
-		return -1;
-	for (; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		if (v > (0x7fffffffffffffffLL - (s[i] - '0')) / 10)
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	*out = neg ? -v : v;
-	return 0;
-}
-
-static int cb_number(void *ctx, const char *s, size_t len)
-{
-	struct kcs_rtreader *r = ctx;
-	enum slot slot;
-	long long v;
-
-	if (r->skip)
-		return 1;
-	mark(r);
-	slot = value_slot(r);
-	r->pending = S_SKIP;
-	switch (slot) {
-	case S_ST_CODE:
-		if (parse_int(s, len, &v) == 0)
-			r->info.status.code = v;
-		return 1;
-	case S_REMAINING:
-		if (parse_int(s, len, &v))
-			return fail(r, KCS_ERR_PARSE,
-				    "remainingItemCount is not an integer");
-		r->info.remaining_items = v;
-		return 1;
-	default:
-		return wrong_type(r, slot);
-	}
 }
 
 /* ---- the reader: public API --------------------------------------------- */
 
-/* The string-length limit, as in reader.c: see watch_malloc there. */
-static void *watch_malloc(void *ctx, size_t n)
-{
-	struct kcs_rtreader *r = ctx;
-
-	if (n > KCS_JSON_MAX_STRING)
-		r->too_long = 1;
-	return kcs_yajl_alloc_funcs.malloc(kcs_yajl_alloc_funcs.ctx, n);
-}
-
-static void *watch_realloc(void *ctx, void *p, size_t n)
-{
-	struct kcs_rtreader *r = ctx;
-
-	if (n > KCS_JSON_MAX_STRING)
-		r->too_long = 1;
-	return kcs_yajl_alloc_funcs.realloc(kcs_yajl_alloc_funcs.ctx, p, n);
-}
-
-static void watch_free(void *ctx, void *p)
-{
-	(void)ctx;
-	kcs_yajl_alloc_funcs.free(kcs_yajl_alloc_funcs.ctx, p);
-}
-
-static enum kcs_err open_parser(struct kcs_rtreader *r, struct kcs_error *err)
-{
-	r->afs.malloc = watch_malloc;
-	r->afs.realloc = watch_realloc;
-	r->afs.free = watch_free;
-	r->afs.ctx = r;
-	r->h = yajl_alloc(&r->callbacks, &r->afs, r);
-	if (!r->h)
-		return kcs_error_set(err, KCS_ERR_NOMEM, "out of memory");
-	return KCS_OK;
-}
-
-static void reset_state(struct kcs_rtreader *r)
-{
-	struct kcs_buf keep = r->info.continue_token;
-
-	r->depth = r->skip = 0;
-	r->pending = S_SKIP;
-	r->done = r->failed = 0;
-	r->fed = r->tok_end = 0;
-	r->too_long = 0;
-	r->rc = KCS_OK;
-	reset_item(r);
-	memset(&r->info, 0, sizeof(r->info));
-	r->info.continue_token = keep;
-	kcs_buf_reset(&r->info.continue_token);
-	r->info.remaining_items = -1;
-}
+static const struct kcs_jsonsax_schema schema = {
+	.keys = keys,
+	.n_keys = KCS_ARRAY_SIZE(keys),
+	.elem_slot = elem_slot,
+	.callbacks = KCS_DOC_CALLBACKS,
+	.wrong_type = wrong_type,
+};
 
 static struct kcs_rtreader *reader_new(enum mode m, struct kcs_nodes *nodes,
 				       struct kcs_rtclasses *classes)
 {
 	struct kcs_rtreader *r = kcs_calloc(1, sizeof(*r));
-	size_t i;
 
 	if (!r)
 		return NULL;
 	r->mode = m;
 	r->nodes = nodes;
 	r->classes = classes;
-	r->callbacks = (yajl_callbacks){
-		.yajl_null = cb_null,
-		.yajl_boolean = cb_boolean,
-		.yajl_number = cb_number,
-		.yajl_string = cb_string,
-		.yajl_start_map = cb_start_map,
-		.yajl_map_key = cb_map_key,
-		.yajl_end_map = cb_end_map,
-		.yajl_start_array = cb_start_array,
-		.yajl_end_array = cb_end_array,
-	};
-	/* keys[] is grouped by node: note where each node's keys start. */
-	for (i = KCS_ARRAY_SIZE(keys); i-- > 0;) {
-		r->node_keys[keys[i].node].first = (unsigned char)i;
-		r->node_keys[keys[i].node].count++;
-	}
-	kcs_buf_init(&r->info.continue_token, KCS_CONTINUE_MAX);
-	reset_state(r);
-	if (open_parser(r, NULL)) {
+	kcs_jsonsax_init(&r->sax, &schema, KCS_JSON_MAX_DEPTH,
+			 KCS_JSON_MAX_STRING);
+	kcs_doc_info_init(&r->info);
+	r->sax.info = &r->info;
+	if (kcs_jsonsax_open(&r->sax, NULL)) {
 		kcs_free(r);
 		return NULL;
 	}
@@ -1147,124 +849,34 @@ void kcs_rtreader_free(struct kcs_rtreader *r)
 {
 	if (!r)
 		return;
-	if (r->h)
-		yajl_free(r->h);
-	kcs_buf_release(&r->info.continue_token);
+	kcs_jsonsax_release(&r->sax);
+	kcs_doc_info_release(&r->info);
 	kcs_free(r);
 }
 
 enum kcs_err kcs_rtreader_restart(struct kcs_rtreader *r,
 				  struct kcs_error *err)
 {
-	if (r->h)
-		yajl_free(r->h);
-	r->h = NULL;
-	reset_state(r);
-	return open_parser(r, err);
-}
-
-/* Turn a yajl status into our error, naming the byte offset. */
-static enum kcs_err check(struct kcs_rtreader *r, yajl_status st,
-			  const unsigned char *chunk, size_t len,
-			  struct kcs_error *err)
-{
-	unsigned long long off;
-	unsigned char *msg;
-
-	if (st == yajl_status_ok)
-		return KCS_OK;
-	r->failed = 1;
-	off = r->fed + (chunk ? yajl_get_bytes_consumed(r->h) : 0);
-	/* The end of the last token seen does not move with the chunking. */
-	if (st == yajl_status_error && chunk)
-		off = r->tok_end;
-	if (st == yajl_status_client_canceled) {
-		if (err && err->code == KCS_OK)
-			kcs_error_set(err, r->rc ? r->rc : KCS_ERR_INTERNAL,
-				      "reader stopped without a reason");
-		if (err && err->offset < 0) {
-			size_t used = strlen(err->msg);
-
-			err->offset = (long long)off;
-			snprintf(err->msg + used, sizeof(err->msg) - used,
-				 " at byte %llu", off);
-		}
-		return r->rc ? r->rc : KCS_ERR_INTERNAL;
-	}
-	/* verbose=0: yajl's message then never quotes the input. */
-	msg = yajl_get_error(r->h, 0, chunk, len);
-	if (msg) {
-		size_t n = strlen((char *)msg);
-
-		while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' ' ||
-			     msg[n - 1] == '.'))
-			msg[--n] = '\0';
-	}
-	kcs_error_set(err, KCS_ERR_PARSE, "invalid JSON after byte %llu: %s",
-		      off, msg && msg[0] ? (const char *)msg : "parse error");
-	if (err && err->offset < 0)
-		err->offset = (long long)off;
-	if (msg)
-		yajl_free_error(r->h, msg);
-	return KCS_ERR_PARSE;
+	reset_item(r);
+	kcs_doc_info_reset(&r->info);
+	return kcs_jsonsax_restart(&r->sax, err);
 }
 
 enum kcs_err kcs_rtreader_feed(struct kcs_rtreader *r, const void *data,
 			       size_t len, struct kcs_error *err)
 {
-	yajl_status st;
-	enum kcs_err rc;
-
-	if (r->failed)
-		return kcs_error_set(err, KCS_ERR_INTERNAL,
-				     "reader fed after an error");
-	r->err = err;
-	r->rc = KCS_OK;
-	st = yajl_parse(r->h, data, len);
-	rc = check(r, st, data, len, err);
-	r->fed += len;
-	if (!rc && r->too_long) {
-		r->failed = 1;
-		kcs_error_set(err, KCS_ERR_LIMIT,
-			      "a JSON string longer than %u bytes ends at or "
-			      "before byte %llu",
-			      KCS_JSON_MAX_STRING, r->fed);
-		if (err)
-			err->offset = (long long)r->fed;
-		return KCS_ERR_LIMIT;
-	}
-	return rc;
+	return kcs_jsonsax_feed(&r->sax, data, len, err);
 }
 
 enum kcs_err kcs_rtreader_finish(struct kcs_rtreader *r,
 				 struct kcs_error *err)
 {
-	yajl_status st;
-	enum kcs_err rc;
-
-	if (r->failed)
-		return kcs_error_set(err, KCS_ERR_INTERNAL,
-				     "reader finished after an error");
-	r->err = err;
-	r->rc = KCS_OK;
-	st = yajl_complete_parse(r->h);
-	rc = check(r, st, NULL, 0, err);
-	if (rc)
-		return rc;
-	if (!r->done) {
-		r->failed = 1;
-		kcs_error_set(err, KCS_ERR_PARSE,
-			      "JSON document ends early at byte %llu", r->fed);
-		if (err)
-			err->offset = (long long)r->fed;
-		return KCS_ERR_PARSE;
-	}
-	return KCS_OK;
+	return kcs_jsonsax_finish(&r->sax, err);
 }
 
 unsigned long long kcs_rtreader_offset(const struct kcs_rtreader *r)
 {
-	return r->fed;
+	return r->sax.fed;
 }
 
 const struct kcs_doc_info *kcs_rtreader_info(const struct kcs_rtreader *r)
