@@ -378,9 +378,7 @@ static enum kcs_err json_workload(const struct kcs_workload *w, void *user,
 {
 	yajl_gen g = user;
 	struct kcs_remedy fix = KCS_REMEDY_INIT;
-	struct kcs_remedy_workload rw;
-	struct kcs_container *cs = NULL;
-	size_t i, n = 0;
+	size_t i;
 	enum kcs_err rc;
 
 	yajl_gen_map_open(g);
@@ -419,23 +417,7 @@ static enum kcs_err json_workload(const struct kcs_workload *w, void *user,
 		yajl_gen_map_close(g);
 		return KCS_OK;
 	}
-	memset(&rw, 0, sizeof(rw));
-	rw.ns = w->ns;
-	rw.ns_len = w->ns_len;
-	rw.kind = w->kind;
-	rw.name = w->name;
-	rw.name_len = w->name_len;
-	rw.owner_kind = w->owner_kind;
-	rw.owner_name = w->owner_name;
-	rw.owner_name_len = w->owner_name ? strlen(w->owner_name) : 0;
-	rw.resolved = w->resolved;
-	rw.owner_gone = w->owner_gone;
-	rw.source_file = w->source_file;
-	rw.source_line = w->source_line;
-	rc = kcs_workload_containers(w, &cs, &n, err);
-	if (!rc)
-		rc = kcs_remediate_workload(&rw, cs, n, &fix, err);
-	kcs_free(cs);
+	rc = kcs_report_remedy(w, &fix, err);
 	if (rc) {
 		kcs_remedy_release(&fix);
 		return rc;

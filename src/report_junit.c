@@ -3,25 +3,30 @@
  * GitHub read it (the element and attribute set of Jenkins' junit-10.xsd).
  *
  * <testsuites> holds one <testsuite> for the scan itself ("scan complete",
- * an <error> when the scan is incomplete) and one per namespace, in name
- * order; a namespace's suite holds a <testcase> per pod (classname the
- * namespace, name the pod) and, when the namespace's own Pod Security
- * admission policy FAILs, a testcase "namespace admission (Pod Security)".
- * A failing pod's <failure> names every failing container's reason in
- * words; a NOT_APPLICABLE or EXEMPT pod is <skipped/>. Every suite's
- * <properties> carry the tool version, the control and benchmark, the scan
- * time and the cluster identity.
+ * an <error> when the scan is incomplete), one per namespace, in name
+ * order, and with --baseline one named "kubecapscan drift".
  *
- * Grouping by namespace must not hold the pods in memory (a scan of 150,000
- * pods runs in a few MiB), so each pod becomes a compact record in an
- * unlinked tmpfile(): its name, verdict and its failing or exempt
- * containers. The records of one namespace form a forward-linked list
- * through the file: the writer keeps only each namespace's first and last
- * record offsets and counts (memory grows with namespaces, never with
- * pods), and when a pod arrives it patches the `next` field of its
- * namespace's last record, in the write buffer when it is still there (the
- * usual case: live scans list pods in namespace order) or with pwrite().
- * At the end each namespace's list is read back through a read buffer.
+ * A namespace's suite holds a <testcase> per workload (classname the
+ * namespace), sorted by kind and name: a pod without controller is named
+ * by the pod, as before workloads existed, any other workload
+ * "Kind/name" ("Deployment/web"). CI tools keep a test's history by its
+ * name, and a workload's name survives the rollouts that rename its pods.
+ * A failing workload's <failure> names every distinct failing container's
+ * reason in words and says how many of its pods fail; the body lists the
+ * failing pods, the effective exposure (--runtime-aware) and the fix. A
+ * NOT_APPLICABLE or EXEMPT workload is <skipped/>. The suite also holds a
+ * testcase "namespace admission (Pod Security)" when the namespace FAILs,
+ * and with --probe-admission for every probed namespace, with what the
+ * probe pods met in its system-out. The drift suite holds a failing
+ * testcase per new failure, a passing one per fixed item and a skipped
+ * one per item that cannot be judged. Every suite's <properties> carry
+ * the tool version, the control and benchmark, the scan time and the
+ * cluster identity.
+ *
+ * Grouping must not hold the pods in memory (a scan of 150,000 pods runs
+ * in a few MiB): pods become rows of a struct kcs_rows, which sorts them
+ * by workload through a temporary file (report.c); what stays in memory
+ * is one counter record per namespace and the workload being written.
  *
  * XML 1.0 cannot carry NUL or most control characters at all, not even as
  * character references, so those bytes, bytes that are not UTF-8 and the
@@ -30,173 +35,40 @@
  * and carriage return in attributes are character references, so attribute
  * normalisation cannot eat them.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "kcs/alloc.h"
+#include "kcs/drift.h"
 #include "kcs/exempt.h"
+#include "kcs/probe.h"
+#include "kcs/remediate.h"
 #include "kcs/report.h"
+#include "kcs/runtime.h"
 #include "kcs/version.h"
 #include "kcs/banned.h"
 
-/* Write and read-back buffer sizes of the spool. */
-#define SPOOL_BUF (64 * 1024)
+/* The name of the drift suite: a space, so no namespace can have it. */
+#define DRIFT_SUITE "kubecapscan drift"
+/* The name of the namespace testcase. */
+#define NS_CASE "namespace admission (Pod Security)"
 
-/*
- * One pod in the spool: this header, the pod name, then n_items items
- * (struct jitem, then the container name). Copied with memcpy, so the
- * spool needs no alignment.
- */
-struct jrec {
-	unsigned long long next; /* next record of the namespace; 0: none */
-	unsigned int n_items;    /* failing and exempt containers below */
-	unsigned int n_fail;     /* of which failing */
-	unsigned int n_ctrs;     /* containers in the pod */
-	unsigned short name_len; /* pod name bytes (<= KCS_NAME_MAX) */
-	unsigned char verdict;   /* enum kcs_verdict of the pod */
-	unsigned char reason;    /* enum kcs_pod_reason */
-	unsigned char na_reason; /* container reason of a NOT_APPLICABLE pod */
-};
-
-struct jitem {
-	/* enum kcs_ctype, kcs_verdict, kcs_reason; KCS_F_* bits */
-	unsigned char type, verdict, reason, flags;
-	unsigned char exempt_source;     /* enum kcs_exempt_source */
-	unsigned short name_len;         /* container name bytes that follow */
-	unsigned short exempt_reason_len; /* then the exemption's reason */
-	char exempt_expires[11];         /* "YYYY-MM-DD" or "" */
-	unsigned long exempt_line;       /* exemptions file line, or 0 */
-};
-
-/* What the writer keeps per namespace. */
+/* What the writer keeps per namespace: its workloads' outcomes. */
 struct junit_ns {
-	unsigned long long head, tail; /* first and last record offsets */
-	unsigned long long pods;       /* records in the list */
-	unsigned long long failures;   /* failing pods */
-	unsigned long long skipped;    /* NOT_APPLICABLE and EXEMPT pods */
-};
-
-/* The unlinked temporary file, with a write and a read buffer. */
-struct spool {
-	FILE *f;                  /* tmpfile(), or NULL until the first pod */
-	int fd;                   /* fileno(f): used with pwrite/pread only */
-	int err;                  /* errno of the first failure; sticky */
-	unsigned long long base;  /* file offset of wbuf[0] */
-	size_t len;               /* bytes waiting in wbuf */
-	unsigned long long rbase; /* file offset of rbuf[0] */
-	size_t rlen;              /* valid bytes in rbuf */
-	unsigned char wbuf[SPOOL_BUF];
-	unsigned char rbuf[SPOOL_BUF];
+	unsigned long long tests;    /* workloads */
+	unsigned long long failures; /* failing workloads */
+	unsigned long long skipped;  /* NOT_APPLICABLE, EXEMPT, UNKNOWN */
 };
 
 struct junit_report {
 	struct kcs_report base; /* must be first */
 	FILE *out;              /* borrowed */
 	struct kcs_nsmap *ns;   /* namespace name -> struct junit_ns */
-	struct spool sp;
+	struct kcs_rows *rows;  /* the pods, sorted by workload at the end */
+	struct kcs_wgroup g;    /* the workload being written */
+	int have_g;             /* g holds a workload not yet written */
+	int rows_done;          /* every workload was read */
 };
-
-/* ---- the spool ------------------------------------------------------ */
-
-static int pwrite_all(int fd, const void *p, size_t n, unsigned long long off)
-{
-	const unsigned char *b = p;
-
-	while (n) {
-		ssize_t w = pwrite(fd, b, n, (off_t)off);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return w < 0 ? errno : EIO;
-		b += w;
-		n -= (size_t)w;
-		off += (unsigned long long)w;
-	}
-	return 0;
-}
-
-static void spool_flush(struct spool *sp)
-{
-	if (sp->len && !sp->err)
-		sp->err = pwrite_all(sp->fd, sp->wbuf, sp->len, sp->base);
-	sp->base += sp->len;
-	sp->len = 0;
-}
-
-static void spool_put(struct spool *sp, const void *p, size_t n)
-{
-	const unsigned char *b = p;
-
-	while (n) {
-		size_t room = SPOOL_BUF - sp->len, k = n < room ? n : room;
-
-		memcpy(sp->wbuf + sp->len, b, k);
-		sp->len += k;
-		b += k;
-		n -= k;
-		if (sp->len == SPOOL_BUF)
-			spool_flush(sp);
-	}
-}
-
-/* Offset the next spool_put lands at, with `n` bytes kept in one buffer. */
-static unsigned long long spool_reserve(struct spool *sp, size_t n)
-{
-	if (SPOOL_BUF - sp->len < n)
-		spool_flush(sp);
-	return sp->base + sp->len;
-}
-
-/* Point the record at `off` to the record at `next`. */
-static void spool_link(struct spool *sp, unsigned long long off,
-		       unsigned long long next)
-{
-	if (off >= sp->base) /* the whole header is still in the buffer */
-		memcpy(sp->wbuf + (off - sp->base), &next, sizeof(next));
-	else if (!sp->err)
-		sp->err = pwrite_all(sp->fd, &next, sizeof(next), off);
-}
-
-/* Read `n` bytes at `off` through the read buffer; 0 or an errno. */
-static int spool_read(struct spool *sp, unsigned long long off, void *p,
-		      size_t n)
-{
-	unsigned char *b = p;
-
-	while (n) {
-		size_t k;
-
-		if (off < sp->rbase || off >= sp->rbase + sp->rlen) {
-			ssize_t r;
-
-			do
-				r = pread(sp->fd, sp->rbuf, SPOOL_BUF, (off_t)off);
-			while (r < 0 && errno == EINTR);
-			if (r <= 0)
-				return r < 0 ? errno : EIO;
-			sp->rbase = off;
-			sp->rlen = (size_t)r;
-		}
-		k = (size_t)(sp->rbase + sp->rlen - off);
-		if (k > n)
-			k = n;
-		memcpy(b, sp->rbuf + (off - sp->rbase), k);
-		b += k;
-		n -= k;
-		off += k;
-	}
-	return 0;
-}
-
-static enum kcs_err spool_error(const struct spool *sp, struct kcs_error *err)
-{
-	return kcs_error_set(err, KCS_ERR_IO,
-			     "cannot use the JUnit report's temporary spool: %s",
-			     strerror(sp->err));
-}
 
 /* ---- XML text --------------------------------------------------------- */
 
@@ -224,7 +96,11 @@ static void xml_put(FILE *f, const char *s, size_t len, int attr)
 		case '&': fputs("&amp;", f); i++; continue;
 		case '<': fputs("&lt;", f); i++; continue;
 		case '>': fputs("&gt;", f); i++; continue;
-		case '"': fputs("&quot;", f); i++; continue;
+		case '"':
+			/* only attributes need it; text keeps JSON readable */
+			fputs(attr ? "&quot;" : "\"", f);
+			i++;
+			continue;
 		case '\\': fputs("\\\\", f); i++; continue;
 		case '\r': fputs("&#13;", f); i++; continue;
 		case '\t':
@@ -269,97 +145,6 @@ static void attrz(FILE *f, const char *key, const char *val)
 static void attr_num(FILE *f, const char *key, unsigned long long v)
 {
 	fprintf(f, " %s=\"%llu\"", key, v);
-}
-
-/* ---- pods --------------------------------------------------------------- */
-
-static enum kcs_err junit_begin(struct kcs_report *rep,
-				const struct kcs_scan_meta *meta,
-				struct kcs_error *err)
-{
-	(void)rep;
-	(void)meta;
-	(void)err;
-	return KCS_OK; /* nothing can be written before the namespaces are known */
-}
-
-static int is_item(const struct kcs_container *c)
-{
-	return c->verdict == KCS_VERDICT_FAIL || c->verdict == KCS_VERDICT_EXEMPT;
-}
-
-static enum kcs_err junit_pod(struct kcs_report *rep, const struct kcs_pod *pod,
-			      struct kcs_error *err)
-{
-	struct junit_report *j = (struct junit_report *)rep;
-	struct spool *sp = &j->sp;
-	struct junit_ns *n;
-	struct jrec h;
-	unsigned long long off;
-	size_t i;
-
-	if (!sp->f) {
-		sp->f = tmpfile();
-		if (!sp->f)
-			return kcs_error_set(err, KCS_ERR_IO,
-					     "cannot create a temporary spool "
-					     "file for the JUnit report: %s",
-					     strerror(errno));
-		sp->fd = fileno(sp->f);
-	}
-	n = kcs_nsmap_get(j->ns, pod->ns.s, pod->ns.len, err);
-	if (!n)
-		return err ? err->code : KCS_ERR_NOMEM;
-	memset(&h, 0, sizeof(h));
-	h.n_ctrs = (unsigned int)pod->n;
-	h.name_len = (unsigned short)pod->name.len;
-	h.verdict = (unsigned char)pod->verdict;
-	h.reason = (unsigned char)pod->reason;
-	h.na_reason = pod->n ? (unsigned char)pod->containers[0].reason
-			     : (unsigned char)KCS_R_WINDOWS_POD;
-	for (i = 0; i < pod->n; i++) {
-		h.n_items += is_item(&pod->containers[i]);
-		h.n_fail += pod->containers[i].verdict == KCS_VERDICT_FAIL;
-	}
-	off = spool_reserve(sp, sizeof(h));
-	spool_put(sp, &h, sizeof(h));
-	spool_put(sp, pod->name.s, pod->name.len);
-	for (i = 0; i < pod->n; i++) {
-		const struct kcs_container *c = &pod->containers[i];
-		struct jitem it;
-
-		if (!is_item(c))
-			continue;
-		memset(&it, 0, sizeof(it));
-		it.type = (unsigned char)c->type;
-		it.verdict = (unsigned char)c->verdict;
-		it.reason = (unsigned char)c->reason;
-		it.flags = (unsigned char)c->flags;
-		it.name_len = (unsigned short)c->name.len;
-		if (c->verdict == KCS_VERDICT_EXEMPT) {
-			it.exempt_source = (unsigned char)c->exempt_source;
-			it.exempt_reason_len = (unsigned short)strnlen(
-				c->exempt_reason, KCS_EXEMPT_REASON_MAX);
-			memcpy(it.exempt_expires, c->exempt_expires,
-			       sizeof(it.exempt_expires));
-			it.exempt_expires[10] = '\0';
-			it.exempt_line = c->exempt_line;
-		}
-		spool_put(sp, &it, sizeof(it));
-		spool_put(sp, c->name.s, c->name.len);
-		spool_put(sp, c->exempt_reason, it.exempt_reason_len);
-	}
-	if (n->pods)
-		spool_link(sp, n->tail, off);
-	else
-		n->head = off;
-	n->tail = off;
-	n->pods++;
-	if (pod->verdict == KCS_VERDICT_FAIL)
-		n->failures++;
-	else if (pod->verdict != KCS_VERDICT_PASS)
-		n->skipped++;
-	return sp->err ? spool_error(sp, err) : KCS_OK;
 }
 
 /* ---- the report ----------------------------------------------------------- */
@@ -506,225 +291,391 @@ static void scan_suite(FILE *f, const struct kcs_scan_result *res)
 	fputs("  </testsuite>\n", f);
 }
 
+/* ---- pods -------------------------------------------------------------- */
+
+static enum kcs_err junit_begin(struct kcs_report *rep,
+				const struct kcs_scan_meta *meta,
+				struct kcs_error *err)
+{
+	(void)rep;
+	(void)meta;
+	(void)err;
+	return KCS_OK; /* nothing can be written before the namespaces are known */
+}
+
+static enum kcs_err junit_pod(struct kcs_report *rep, const struct kcs_pod *pod,
+			      struct kcs_error *err)
+{
+	struct junit_report *j = (struct junit_report *)rep;
+
+	return kcs_rows_add_pod(j->rows, pod, err);
+}
+
+/* Count every workload in its namespace and spool its WORKLOAD row. */
+static enum kcs_err count_workload(const struct kcs_workload *w, void *user,
+				   struct kcs_error *err)
+{
+	struct junit_report *j = user;
+	struct junit_ns *n = kcs_nsmap_get(j->ns, w->ns, w->ns_len, err);
+
+	if (!n)
+		return err ? err->code : KCS_ERR_NOMEM;
+	n->tests++;
+	if (w->verdict == KCS_VERDICT_FAIL)
+		n->failures++;
+	else if (w->verdict != KCS_VERDICT_PASS)
+		n->skipped++;
+	return kcs_rows_add_workload(j->rows, w, err);
+}
+
+/* ---- namespaces ----------------------------------------------------------- */
+
+/* Does namespace `e` get its own testcase, and how does it end? */
+static int ns_case(const struct kcs_ns_entry *e)
+{
+	return e->result.verdict == KCS_VERDICT_FAIL || e->admission;
+}
+
+static int ns_case_skipped(const struct kcs_ns_entry *e)
+{
+	return ns_case(e) && e->result.verdict == KCS_VERDICT_UNKNOWN;
+}
+
+/* What the admission probe pods met, one line each. */
+static void probe_lines(FILE *f, const struct kcs_ns_entry *e)
+{
+	const struct kcs_probe_result *a = e->admission;
+	size_t i;
+
+	fprintf(f, "admission probe: %s %s: ", kcs_verdict_name(a->verdict),
+		kcs_probe_reason_name(a->reason));
+	xml_putz(f, a->message[0] ? a->message
+				  : kcs_probe_reason_text(a->reason), 0);
+	fprintf(f, "\nlabels: %s %s: ",
+		kcs_verdict_name(e->labels_result.verdict),
+		kcs_ns_reason_name(e->labels_result.reason));
+	xml_putz(f, kcs_ns_reason_text(e->labels_result.reason), 0);
+	fputc('\n', f);
+	for (i = 0; i < KCS_PROBE_KINDS; i++) {
+		const struct kcs_probe *p = &a->probes[i];
+
+		if (p->outcome == KCS_PROBE_NOT_SENT)
+			continue;
+		fprintf(f, "probe %s (", kcs_probe_kind_name(p->kind));
+		xml_putz(f, p->name, 0);
+		fprintf(f, "): %s", kcs_probe_outcome_name(p->outcome));
+		if (p->http_status)
+			fprintf(f, " %ld", p->http_status);
+		if (p->outcome == KCS_PROBE_ADMITTED)
+			fprintf(f, ", returned pod %s%s",
+				kcs_verdict_name(p->returned_verdict),
+				p->mutated ? " (mutated)" : "");
+		if (p->message[0]) {
+			fputs(": ", f);
+			xml_putz(f, p->message, 0);
+		}
+		fputc('\n', f);
+	}
+}
+
 static void namespace_testcase(FILE *f, const struct kcs_ns_entry *e)
 {
+	const struct kcs_probe_result *a = e->admission;
+	struct kcs_remedy_ns fix = KCS_REMEDY_NS_INIT;
 	char ver[32];
 	unsigned i;
 
-	testcase_open(f, e->name.s, e->name.len,
-		      "namespace admission (Pod Security)", 34);
-	fputs(">\n      <failure", f);
-	attrz(f, "type", kcs_ns_reason_name(e->result.reason));
-	fputs(" message=\"", f);
-	fprintf(f, "%s: ", kcs_ns_reason_name(e->result.reason));
-	xml_putz(f, kcs_ns_reason_text(e->result.reason), 1);
+	testcase_open(f, e->name.s, e->name.len, NS_CASE, strlen(NS_CASE));
 	kcs_psa_version_format(&e->result.version, ver, sizeof(ver));
-	fprintf(f, "\">Pod Security enforce policy in effect: %s:%s",
-		kcs_psa_level_name(e->result.level), ver);
-	for (i = 0; i < KCS_NF_COUNT; i++)
-		if (e->result.flags & (1u << i))
-			fprintf(f, " [%s]", kcs_ns_flag_name(1u << i));
-	fputs("</failure>\n    </testcase>\n", f);
+	if (e->result.verdict == KCS_VERDICT_FAIL) {
+		fputs(">\n      <failure", f);
+		attrz(f, "type", kcs_ns_reason_name(e->result.reason));
+		fputs(" message=\"", f);
+		fprintf(f, "%s: ", kcs_ns_reason_name(e->result.reason));
+		xml_putz(f, kcs_ns_reason_text(e->result.reason), 1);
+		if (a && a->verdict == KCS_VERDICT_FAIL)
+			fprintf(f, " (admission probe; labels: %s %s)",
+				kcs_verdict_name(e->labels_result.verdict),
+				kcs_ns_reason_name(e->labels_result.reason));
+		fprintf(f, "\">Pod Security enforce policy in effect: %s:%s",
+			kcs_psa_level_name(e->result.level), ver);
+		for (i = 0; i < KCS_NF_COUNT; i++)
+			if (e->result.flags & (1u << i))
+				fprintf(f, " [%s]", kcs_ns_flag_name(1u << i));
+		/* the fix; a name kubectl would misread has none */
+		if (e->present && !kcs_remediate_namespace(e->name.s,
+							   e->name.len, &fix,
+							   NULL)) {
+			if (fix.dry_run) {
+				fputs("\npreview: ", f);
+				xml_putz(f, fix.dry_run, 0);
+			}
+			if (fix.kubectl) {
+				fputs("\nfix: ", f);
+				xml_putz(f, fix.kubectl, 0);
+			}
+			kcs_remedy_ns_release(&fix);
+		}
+		fputs("</failure>\n", f);
+	} else if (e->result.verdict == KCS_VERDICT_UNKNOWN) {
+		fputs(">\n      <skipped type=\"UNKNOWN\" message=\"", f);
+		fprintf(f, "%s: ", kcs_ns_reason_name(e->result.reason));
+		xml_putz(f, kcs_ns_reason_text(e->result.reason), 1);
+		fputs("\"/>\n", f);
+	} else {
+		fputs(">\n", f);
+	}
+	if (a) {
+		fputs("      <system-out>", f);
+		probe_lines(f, e);
+		fputs("</system-out>\n", f);
+	}
+	fputs("    </testcase>\n", f);
 }
 
-/* A record's pod name and items, read back; names are bounded. */
-struct rd_item {
-	struct jitem it;
-	char name[KCS_NAME_MAX + 1];
-	char exempt_reason[KCS_EXEMPT_REASON_MAX + 1];
-};
-
-static int read_item(struct spool *sp, unsigned long long *pos,
-		     struct rd_item *ri)
-{
-	int e = spool_read(sp, *pos, &ri->it, sizeof(ri->it));
-
-	if (e)
-		return e;
-	if (ri->it.name_len > KCS_NAME_MAX ||
-	    ri->it.exempt_reason_len > KCS_EXEMPT_REASON_MAX)
-		return EIO;
-	*pos += sizeof(ri->it);
-	if ((e = spool_read(sp, *pos, ri->name, ri->it.name_len)))
-		return e;
-	*pos += ri->it.name_len;
-	e = spool_read(sp, *pos, ri->exempt_reason, ri->it.exempt_reason_len);
-	*pos += ri->it.exempt_reason_len;
-	return e;
-}
+/* ---- workloads ----------------------------------------------------------- */
 
 /*
  * "container 'a' (initContainer): PRIVILEGED: <text>", and for an exempt
- * one "; EXEMPT by the exemptions file, line 3, until 2027-01-31: <why>".
+ * one "; EXEMPT by the exemptions file, line 3, until 2027-01-31: <why>";
+ * a pod-level row reads "pod 'p': NO_CONTAINERS: <text>".
  */
-static void item_words(FILE *f, const struct rd_item *ri, int attr_ctx)
+static void row_words(FILE *f, const struct kcs_wg_row *w, int attr_ctx)
 {
-	fputs("container '", f);
-	xml_put(f, ri->name, ri->it.name_len, attr_ctx);
-	fprintf(f, "' (%s): %s: ", kcs_ctype_name(ri->it.type),
-		kcs_reason_name(ri->it.reason));
-	xml_putz(f, kcs_reason_text(ri->it.reason), attr_ctx);
-	if (ri->it.verdict != KCS_VERDICT_EXEMPT)
+	if (w->pod_level) {
+		fputs("pod '", f);
+		xml_put(f, w->name, w->name_len, attr_ctx);
+		fprintf(f, "': %s: ",
+			kcs_pod_reason_name((enum kcs_pod_reason)w->reason));
+		xml_putz(f, kcs_pod_reason_text((enum kcs_pod_reason)w->reason),
+			 attr_ctx);
 		return;
-	if (ri->it.exempt_source == KCS_EXEMPT_FILE)
+	}
+	fputs("container '", f);
+	xml_put(f, w->name, w->name_len, attr_ctx);
+	fprintf(f, "' (%s): %s: ", kcs_ctype_name(w->ctype),
+		kcs_reason_name((enum kcs_reason)w->reason));
+	xml_putz(f, kcs_reason_text((enum kcs_reason)w->reason), attr_ctx);
+	if (w->verdict != KCS_VERDICT_EXEMPT)
+		return;
+	if (w->exempt_source == KCS_EXEMPT_FILE)
 		fprintf(f, "; EXEMPT by the exemptions file, line %lu",
-			ri->it.exempt_line);
+			w->exempt_line);
 	else
 		fputs("; EXEMPT by its pod's annotation", f);
-	if (ri->it.exempt_expires[0])
-		fprintf(f, ", until %.10s", ri->it.exempt_expires);
+	if (w->exempt_expires[0])
+		fprintf(f, ", until %.10s", w->exempt_expires);
 	fputs(": ", f);
-	xml_put(f, ri->exempt_reason, ri->it.exempt_reason_len, attr_ctx);
+	xml_putz(f, w->exempt_reason, attr_ctx);
 }
 
-static int failing_pod(FILE *f, struct spool *sp, const struct jrec *h,
-		       unsigned long long items)
+/* The rows of verdict `v` (FAIL or EXEMPT), once per container, "; "-joined. */
+static void rows_message(FILE *f, const struct kcs_wgroup *g,
+			 enum kcs_verdict v)
 {
-	struct rd_item ri;
-	unsigned long long pos;
-	unsigned i, shown;
-	int e;
-	char flags[128];
+	size_t i, shown = 0;
 
-	/* type: the first reason; message: every failing reason in words */
-	fputs(">\n      <failure type=\"", f);
-	if (h->reason != KCS_PR_NONE) {
-		fputs(kcs_pod_reason_name(h->reason), f);
-	} else {
-		for (i = 0, pos = items; i < h->n_items; i++) {
-			if ((e = read_item(sp, &pos, &ri)))
-				return e;
-			if (ri.it.verdict == KCS_VERDICT_FAIL)
-				break;
-		}
-		fputs(i < h->n_items ? kcs_reason_name(ri.it.reason) : "FAIL", f);
-	}
-	fputs("\" message=\"", f);
-	shown = 0;
-	if (h->reason != KCS_PR_NONE) {
-		fprintf(f, "pod: %s: ", kcs_pod_reason_name(h->reason));
-		xml_putz(f, kcs_pod_reason_text(h->reason), 1);
-		shown++;
-	}
-	for (i = 0, pos = items; i < h->n_items; i++) {
-		if ((e = read_item(sp, &pos, &ri)))
-			return e;
-		if (ri.it.verdict != KCS_VERDICT_FAIL)
+	for (i = 0; i < g->n_rows; i++) {
+		const struct kcs_wg_row *w = &g->rows[i];
+
+		if (w->same_container || w->verdict != v)
 			continue;
 		if (shown++)
 			fputs("; ", f);
-		item_words(f, &ri, 1);
+		row_words(f, w, 1);
 	}
-	fputs("\">", f);
-	/* body: the counts, then a line per failing or exempt container */
-	fprintf(f, "%u of %u containers keep NET_RAW", h->n_fail, h->n_ctrs);
-	if (h->reason != KCS_PR_NONE) {
-		fprintf(f, "\npod: %s: ", kcs_pod_reason_name(h->reason));
-		xml_putz(f, kcs_pod_reason_text(h->reason), 0);
-	}
-	for (i = 0, pos = items; i < h->n_items; i++) {
-		if ((e = read_item(sp, &pos, &ri)))
-			return e;
-		fputc('\n', f);
-		item_words(f, &ri, 0);
-		kcs_report_flags(ri.it.flags, ", ", flags, sizeof(flags));
-		if (flags[0])
-			fprintf(f, " [%s]", flags);
-	}
-	fputs("</failure>\n    </testcase>\n", f);
-	return 0;
 }
 
-/* A passing pod with exempt containers says so in its system-out. */
-static int passing_pod(FILE *f, struct spool *sp, const struct jrec *h,
-		       unsigned long long items)
+/* The pods of row i and of the rows after it for the same container. */
+static unsigned long long row_pods(const struct kcs_wgroup *g, size_t i)
 {
-	struct rd_item ri;
-	unsigned long long pos;
-	unsigned i;
-	int e;
+	unsigned long long n = g->rows[i].pods;
 
-	if (!h->n_items) {
-		fputs("/>\n", f);
-		return 0;
-	}
-	fputs(">\n      <system-out>", f);
-	for (i = 0, pos = items; i < h->n_items; i++) {
-		if ((e = read_item(sp, &pos, &ri)))
-			return e;
-		item_words(f, &ri, 0);
-		fputc('\n', f);
-	}
-	fputs("</system-out>\n    </testcase>\n", f);
-	return 0;
+	while (++i < g->n_rows && g->rows[i].same_container)
+		n += g->rows[i].pods;
+	return n;
 }
 
-/* NOT_APPLICABLE (Windows) or EXEMPT: skipped, saying why. */
-static int skipped_pod(FILE *f, struct spool *sp, const struct jrec *h,
-		       unsigned long long items)
+/* The body: a line per row, its exposure, the failing pods, the fix. */
+static void rows_body(FILE *f, const struct kcs_wgroup *g)
 {
-	struct rd_item ri;
-	unsigned long long pos;
-	unsigned i;
-	int e;
+	char flags[128];
+	const char *n;
+	size_t i;
 
-	fprintf(f, ">\n      <skipped type=\"%s\" message=\"",
-		kcs_verdict_name(h->verdict));
-	if (h->verdict != KCS_VERDICT_EXEMPT) {
-		fprintf(f, "%s: ", kcs_verdict_name(h->verdict));
-		xml_putz(f, kcs_reason_text(h->na_reason), 1);
+	for (i = 0; i < g->n_rows; i++) {
+		const struct kcs_wg_row *w = &g->rows[i];
+		unsigned long long pods;
+
+		if (!w->same_container) {
+			pods = row_pods(g, i);
+			fputc('\n', f);
+			row_words(f, w, 0);
+			kcs_report_flags(w->flags, ", ", flags, sizeof(flags));
+			if (flags[0] && !w->pod_level)
+				fprintf(f, " [%s]", flags);
+			fprintf(f, " (%llu pod%s)", pods, pods == 1 ? "" : "s");
+		}
+		if (!w->has_exposure)
+			continue;
+		fprintf(f, "\n  exposure: %s %s",
+			kcs_exposure_name((enum kcs_exposure)w->exposure),
+			kcs_exposure_reason_name(
+				(enum kcs_exposure_reason)w->exposure_reason));
+		if (w->node_known)
+			fprintf(f, " on %s",
+				kcs_runtime_name((enum kcs_runtime)w->runtime));
+		fprintf(f, " (%llu pod%s)", w->pods, w->pods == 1 ? "" : "s");
+	}
+	if (g->rows_cut)
+		fprintf(f, "\n... and %llu more distinct rows", g->rows_cut);
+	if (g->n_fail_pods) {
+		fputs("\nfailing pods: ", f);
+		for (i = 0; i < g->n_fail_pods_kept; i++) {
+			if (i)
+				fputs(", ", f);
+			xml_put(f, g->fail_pods[i], g->fail_pod_lens[i], 0);
+		}
+		if (g->n_fail_pods > g->n_fail_pods_kept)
+			fprintf(f, " and %llu more",
+				g->n_fail_pods - g->n_fail_pods_kept);
+	}
+	if (!g->has_fix)
+		return;
+	if (g->kubectl) {
+		fputs("\nfix: ", f);
+		xml_putz(f, g->kubectl, 0);
+	} else if (g->json_patch) {
+		fputs("\nfix (JSON patch for its manifest): ", f);
+		xml_putz(f, g->json_patch, 0);
+	}
+	for (i = 0, n = g->notes; n && i < g->n_notes; i++, n += strlen(n) + 1) {
+		fputs("\nnote: ", f);
+		xml_putz(f, n, 0);
+	}
+}
+
+/* The type of a failure: its first pod-level reason, else container's. */
+static const char *failure_type(const struct kcs_wgroup *g)
+{
+	size_t i;
+
+	for (i = 0; i < g->n_rows; i++)
+		if (g->rows[i].pod_level)
+			return kcs_pod_reason_name(
+				(enum kcs_pod_reason)g->rows[i].reason);
+	for (i = 0; i < g->n_rows; i++)
+		if (g->rows[i].verdict == KCS_VERDICT_FAIL)
+			return kcs_reason_name(
+				(enum kcs_reason)g->rows[i].reason);
+	return "FAIL";
+}
+
+static void workload_testcase(FILE *f, const struct kcs_wgroup *g)
+{
+	char name[KCS_KIND_NAME_MAX + 2 + KCS_NAME_MAX];
+	size_t len;
+	int exempt = 0;
+	size_t i;
+
+	/* a pod is named by itself; a controller "Kind/name" */
+	if (!strcmp(g->kind, "Pod")) {
+		memcpy(name, g->name, g->name_len);
+		len = g->name_len;
+	} else {
+		len = strlen(g->kind);
+		memcpy(name, g->kind, len);
+		name[len++] = '/';
+		memcpy(name + len, g->name, g->name_len);
+		len += g->name_len;
+	}
+	testcase_open(f, g->ns, g->ns_len, name, len);
+	for (i = 0; i < g->n_rows; i++)
+		exempt |= g->rows[i].verdict == KCS_VERDICT_EXEMPT;
+	switch (g->verdict) {
+	case KCS_VERDICT_FAIL:
+		fputs(">\n      <failure", f);
+		attrz(f, "type", failure_type(g));
+		fprintf(f, " message=\"%llu of %llu pods fail: ", g->pods_fail,
+			g->pods_total);
+		rows_message(f, g, KCS_VERDICT_FAIL);
+		fprintf(f, "\">%llu of %llu pods fail", g->pods_fail,
+			g->pods_total);
+		if (!g->resolved)
+			fputs("; its controller's own owner could not be read:"
+			      " it may belong to a higher one", f);
+		rows_body(f, g);
+		fputs("</failure>\n    </testcase>\n", f);
+		return;
+	case KCS_VERDICT_PASS:
+		if (!exempt) {
+			fputs("/>\n", f);
+			return;
+		}
+		fputs(">\n      <system-out>", f);
+		rows_body(f, g);
+		fputs("\n</system-out>\n    </testcase>\n", f);
+		return;
+	case KCS_VERDICT_EXEMPT:
+		fputs(">\n      <skipped type=\"EXEMPT\" message=\"", f);
+		rows_message(f, g, KCS_VERDICT_EXEMPT);
 		fputs("\"/>\n    </testcase>\n", f);
-		return 0;
+		return;
+	default: /* NOT_APPLICABLE (Windows pods), UNKNOWN */
+		fprintf(f, ">\n      <skipped type=\"%s\" message=\"%s: ",
+			kcs_verdict_name(g->verdict),
+			kcs_verdict_name(g->verdict));
+		xml_putz(f, g->verdict == KCS_VERDICT_NOT_APPLICABLE
+				    ? kcs_reason_text(KCS_R_WINDOWS_POD)
+				    : "the workload could not be judged", 1);
+		fputs("\"/>\n    </testcase>\n", f);
+		return;
 	}
-	for (i = 0, pos = items; i < h->n_items; i++) {
-		if ((e = read_item(sp, &pos, &ri)))
-			return e;
-		if (i)
-			fputs("; ", f);
-		item_words(f, &ri, 1);
-	}
-	fputs("\"/>\n    </testcase>\n", f);
-	return 0;
 }
 
-/* Write the testcase of the record at `off`; returns 0 or an errno. */
-static int pod_testcase(FILE *f, struct spool *sp, const struct kcs_name *ns,
-			unsigned long long off, unsigned long long *next)
+/* Write the workloads of namespace `e`, reading groups as they come. */
+static enum kcs_err namespace_workloads(struct junit_report *j,
+					const struct kcs_ns_entry *e,
+					struct kcs_error *err)
 {
-	struct jrec h;
-	char name[KCS_NAME_MAX + 1];
-	int e;
+	enum kcs_err rc;
+	int more;
 
-	if ((e = spool_read(sp, off, &h, sizeof(h))))
-		return e;
-	if (h.name_len > KCS_NAME_MAX)
-		return EIO;
-	if ((e = spool_read(sp, off + sizeof(h), name, h.name_len)))
-		return e;
-	*next = h.next;
-	testcase_open(f, ns->s, ns->len, name, h.name_len);
-	off += sizeof(h) + h.name_len;
-	if (h.verdict == KCS_VERDICT_FAIL)
-		return failing_pod(f, sp, &h, off);
-	if (h.verdict == KCS_VERDICT_PASS)
-		return passing_pod(f, sp, &h, off);
-	return skipped_pod(f, sp, &h, off);
+	for (;;) {
+		if (!j->have_g && !j->rows_done) {
+			if ((rc = kcs_wgroup_next(j->rows, &j->g, &more, err)))
+				return rc;
+			j->have_g = more;
+			j->rows_done = !more;
+		}
+		if (!j->have_g)
+			return KCS_OK;
+		if (kcs_report_ns_cmp(j->g.ns, j->g.ns_len, e->name.s,
+				      e->name.len) > 0)
+			return KCS_OK; /* a later namespace's */
+		/* an earlier one (never expected) is dropped */
+		if (kcs_wgroup_in_ns(&j->g, e->name.s, e->name.len))
+			workload_testcase(j->out, &j->g);
+		j->have_g = 0;
+	}
 }
 
-static int namespace_suite(struct junit_report *j,
-			   const struct kcs_scan_result *res, size_t idx)
+static enum kcs_err namespace_suite(struct junit_report *j,
+				    const struct kcs_scan_result *res,
+				    size_t idx, struct kcs_error *err)
 {
 	const struct kcs_ns_entry *e = res->ns_sorted[idx];
 	const struct junit_ns *n = kcs_nsmap_find(j->ns, e->name.s, e->name.len);
+	int has_case = ns_case(e);
 	int ns_fail = e->result.verdict == KCS_VERDICT_FAIL;
-	unsigned long long off, next, k;
 	FILE *f = j->out;
 	char ver[32];
-	int rc;
+	enum kcs_err rc;
 
 	suite_open(f, res, e->name.s, e->name.len, idx + 1,
-		   (n ? n->pods : 0) + ns_fail, (n ? n->failures : 0) + ns_fail,
-		   0, n ? n->skipped : 0);
+		   (n ? n->tests : 0) + has_case,
+		   (n ? n->failures : 0) + ns_fail, 0,
+		   (n ? n->skipped : 0) + ns_case_skipped(e));
 	property(f, "namespace.verdict", kcs_verdict_name(e->result.verdict));
 	property(f, "namespace.reason", kcs_ns_reason_name(e->result.reason));
 	if (e->result.verdict != KCS_VERDICT_UNKNOWN) {
@@ -732,15 +683,128 @@ static int namespace_suite(struct junit_report *j,
 		property(f, "namespace.enforce", kcs_psa_level_name(e->result.level));
 		property(f, "namespace.enforceVersion", ver);
 	}
+	if (e->admission) {
+		property(f, "namespace.admission.verdict",
+			 kcs_verdict_name(e->admission->verdict));
+		property(f, "namespace.admission.reason",
+			 kcs_probe_reason_name(e->admission->reason));
+		property(f, "namespace.labels.verdict",
+			 kcs_verdict_name(e->labels_result.verdict));
+		property(f, "namespace.labels.reason",
+			 kcs_ns_reason_name(e->labels_result.reason));
+	}
 	fputs("    </properties>\n", f);
-	if (ns_fail)
+	if (has_case)
 		namespace_testcase(f, e);
-	for (k = 0, off = n ? n->head : 0; n && k < n->pods; k++, off = next)
-		if ((rc = pod_testcase(f, &j->sp, &e->name, off, &next)))
-			return rc;
+	if ((rc = namespace_workloads(j, e, err)))
+		return rc;
 	fputs("  </testsuite>\n", f);
-	return 0;
+	return KCS_OK;
 }
+
+/* ---- drift ------------------------------------------------------------------ */
+
+/* "Kind/name container 'c' (type)", "Kind/name pod", or "namespace". */
+static void drift_case_name(FILE *f, const struct kcs_drift_item *it)
+{
+	if (it->level == KCS_DRIFT_LEVEL_NAMESPACE) {
+		fputs("namespace", f);
+		return;
+	}
+	xml_put(f, it->workload_kind, it->workload_kind_len, 1);
+	fputc('/', f);
+	xml_put(f, it->workload_name, it->workload_name_len, 1);
+	if (it->level == KCS_DRIFT_LEVEL_POD) {
+		fputs(" pod", f);
+		return;
+	}
+	fputs(" container '", f);
+	xml_put(f, it->container_name, it->container_name_len, 1);
+	fprintf(f, "' (%s)", kcs_ctype_name(it->container_type));
+}
+
+static void drift_case(FILE *f, const struct kcs_drift_item *it,
+		       enum kcs_drift_list l)
+{
+	const char *state = kcs_drift_state_name(it->state);
+
+	fputs("    <testcase classname=\"", f);
+	xml_put(f, it->ns, it->ns_len, 1);
+	fputs("\" name=\"", f);
+	drift_case_name(f, it);
+	fputs("\" time=\"0\"", f);
+	switch (l) {
+	case KCS_DRIFT_NEW_FAILURES:
+		fprintf(f, ">\n      <failure type=\"%s\" message=\"%s since the "
+			"baseline: ", state, state);
+		xml_putz(f, it->reason, 1);
+		fputs("\"/>\n    </testcase>\n", f);
+		return;
+	case KCS_DRIFT_UNKNOWN_ITEMS:
+		fprintf(f, ">\n      <skipped type=\"%s\" message=\"failed in the "
+			"baseline (", state);
+		xml_putz(f, it->reason, 1);
+		fputs("); this scan cannot tell whether it still does\"/>\n"
+		      "    </testcase>\n", f);
+		return;
+	default: /* fixed, exempted, gone */
+		fprintf(f, ">\n      <system-out>%s since the baseline, which "
+			"failed it: ", state);
+		xml_putz(f, it->reason, 0);
+		fputs("</system-out>\n    </testcase>\n", f);
+		return;
+	}
+}
+
+static const enum kcs_drift_list drift_lists[] = {
+	KCS_DRIFT_NEW_FAILURES, KCS_DRIFT_FIXED_ITEMS, KCS_DRIFT_UNKNOWN_ITEMS,
+};
+
+static void drift_suite(struct junit_report *j,
+			const struct kcs_scan_result *res, size_t idx)
+{
+	const struct kcs_drift *d = res->drift;
+	const struct kcs_drift_baseline *b = kcs_drift_baseline(d);
+	const struct kcs_drift_item *items;
+	FILE *f = j->out;
+	char num[32];
+	size_t i, k, n, tests = 0;
+
+	for (i = 0; i < KCS_ARRAY_SIZE(drift_lists); i++)
+		tests += kcs_drift_count(d, drift_lists[i]);
+	suite_open(f, res, DRIFT_SUITE, strlen(DRIFT_SUITE), idx, tests,
+		   kcs_drift_count(d, KCS_DRIFT_NEW_FAILURES), 0,
+		   kcs_drift_count(d, KCS_DRIFT_UNKNOWN_ITEMS));
+	property(f, "drift.baseline.file", b->file);
+	property(f, "drift.baseline.finishedAt",
+		 b->finished_at[0] ? b->finished_at : NULL);
+	property(f, "drift.baseline.complete", b->complete ? "true" : "false");
+	snprintf(num, sizeof(num), "%zu",
+		 kcs_drift_count(d, KCS_DRIFT_STILL_FAILING_ITEMS));
+	property(f, "drift.stillFailing", num);
+	fputs("    </properties>\n", f);
+	for (i = 0; i < KCS_ARRAY_SIZE(drift_lists); i++) {
+		items = kcs_drift_items(d, drift_lists[i], &n);
+		for (k = 0; k < n; k++)
+			drift_case(f, &items[k], drift_lists[i]);
+	}
+	fputs("    <system-out>", f);
+	fprintf(f, "%zu still failing", kcs_drift_count(
+				d, KCS_DRIFT_STILL_FAILING_ITEMS));
+	items = kcs_drift_items(d, KCS_DRIFT_NEW_NAMESPACES, &n);
+	for (k = 0; k < n; k++) {
+		fputs("\nnew namespace: ", f);
+		xml_put(f, items[k].ns, items[k].ns_len, 0);
+	}
+	items = kcs_drift_items(d, KCS_DRIFT_REMOVED_NAMESPACES, &n);
+	for (k = 0; k < n; k++) {
+		fputs("\nremoved namespace: ", f);
+		xml_put(f, items[k].ns, items[k].ns_len, 0);
+	}
+	fputs("</system-out>\n  </testsuite>\n", f);
+}
+
+/* ---- the document ----------------------------------------------------------- */
 
 static enum kcs_err junit_end(struct kcs_report *rep,
 			      const struct kcs_scan_result *res,
@@ -751,19 +815,26 @@ static enum kcs_err junit_end(struct kcs_report *rep,
 	unsigned long long tests = 1, failures = 0;
 	char dur[32];
 	size_t i;
-	int rc;
+	enum kcs_err rc;
 
-	spool_flush(&j->sp);
-	if (j->sp.err)
-		return spool_error(&j->sp, err);
+	if (res->workloads &&
+	    (rc = kcs_workloads_each(res->workloads, count_workload, j, err)))
+		return rc;
+	if ((rc = kcs_rows_sort(j->rows, err)))
+		return rc;
 	for (i = 0; i < res->n_ns; i++) {
 		const struct kcs_ns_entry *e = res->ns_sorted[i];
 		const struct junit_ns *n =
 			kcs_nsmap_find(j->ns, e->name.s, e->name.len);
-		int ns_fail = e->result.verdict == KCS_VERDICT_FAIL;
 
-		tests += (n ? n->pods : 0) + ns_fail;
-		failures += (n ? n->failures : 0) + ns_fail;
+		tests += (n ? n->tests : 0) + ns_case(e);
+		failures += (n ? n->failures : 0) +
+			    (e->result.verdict == KCS_VERDICT_FAIL);
+	}
+	if (res->drift) {
+		for (i = 0; i < KCS_ARRAY_SIZE(drift_lists); i++)
+			tests += kcs_drift_count(res->drift, drift_lists[i]);
+		failures += kcs_drift_count(res->drift, KCS_DRIFT_NEW_FAILURES);
 	}
 	snprintf(dur, sizeof(dur), "%lld",
 		 res->finished > res->started
@@ -779,12 +850,11 @@ static enum kcs_err junit_end(struct kcs_report *rep,
 	attr_num(f, "errors", !res->complete);
 	fprintf(f, " time=\"%s\">\n", dur);
 	scan_suite(f, res);
-	for (i = 0; i < res->n_ns; i++) {
-		if ((rc = namespace_suite(j, res, i))) {
-			j->sp.err = rc;
-			return spool_error(&j->sp, err);
-		}
-	}
+	for (i = 0; i < res->n_ns; i++)
+		if ((rc = namespace_suite(j, res, i, err)))
+			return rc;
+	if (res->drift)
+		drift_suite(j, res, res->n_ns + 1);
 	fputs("</testsuites>\n", f);
 	if (ferror(f))
 		return kcs_error_set(err, KCS_ERR_IO, "cannot write the JUnit report");
@@ -797,8 +867,8 @@ static void junit_free(struct kcs_report *rep)
 
 	if (!j)
 		return;
-	if (j->sp.f)
-		fclose(j->sp.f);
+	kcs_rows_free(j->rows);
+	kcs_wgroup_release(&j->g);
 	kcs_nsmap_free(j->ns);
 	kcs_free(j);
 }
@@ -819,8 +889,12 @@ struct kcs_report *kcs_report_junit_new(FILE *out)
 		return NULL;
 	j->base.ops = &junit_ops;
 	j->out = out;
+	kcs_wgroup_init(&j->g);
 	j->ns = kcs_nsmap_new(sizeof(struct junit_ns));
-	if (!j->ns) {
+	j->rows = kcs_rows_new();
+	if (!j->ns || !j->rows) {
+		kcs_nsmap_free(j->ns);
+		kcs_rows_free(j->rows);
 		kcs_free(j);
 		return NULL;
 	}

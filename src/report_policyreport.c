@@ -20,6 +20,14 @@
  * annotations carry the tool version, the scan time and the cluster
  * identity (JSON object order carries no meaning).
  *
+ * Issue 7: container and pod results name their workload (properties
+ * workloadKind, workloadName) and, with --runtime-aware, the effective
+ * exposure; namespace results carry the admission probe next to the label
+ * reading (--probe-admission) and the kubectl label fix; with --baseline a
+ * result per drift item follows (rule "baseline-drift": fail for a new
+ * failure, pass for a fixed or gone one, warn for an exempted one, error
+ * for one the scan cannot judge) and the annotations carry the counts.
+ *
  * Every result gets properties.resultID, which Policy Reporter uses as the
  * result's identity; without it two containers of one pod failing for the
  * same reason would hash alike and show as one.
@@ -29,8 +37,12 @@
 
 #include "kcs/alloc.h"
 #include "kcs/buf.h"
+#include "kcs/drift.h"
 #include "kcs/exempt.h"
+#include "kcs/probe.h"
+#include "kcs/remediate.h"
 #include "kcs/report.h"
+#include "kcs/runtime.h"
 #include "kcs/version.h"
 #include "kcs/banned.h"
 
@@ -157,6 +169,24 @@ static void result_id(struct pr_report *p, const char *rule,
 	kcs_json_kv(p->j.g, "resultID", id);
 }
 
+/* resultID over four names (drift items: namespace, key, workload, container). */
+static void result_id4(struct pr_report *p, const char *rule,
+		       const struct kcs_name *a, const struct kcs_name *b,
+		       const struct kcs_name *c, const struct kcs_name *d)
+{
+	unsigned long long h = 14695981039346656037ull;
+	char id[64];
+
+	h = fnv(h, p->policy, strlen(p->policy));
+	h = fnv(h, rule, strlen(rule));
+	h = fnv(h, a->s, a->len);
+	h = fnv(h, b->s, b->len);
+	h = fnv(h, c->s, c->len);
+	h = fnv(h, d->s, d->len);
+	snprintf(id, sizeof(id), "kubecapscan-%016llx", h);
+	kcs_json_kv(p->j.g, "resultID", id);
+}
+
 static void resource(yajl_gen g, const char *kind, const struct kcs_name *ns,
 		     const struct kcs_name *name, const char *uid,
 		     size_t uid_len)
@@ -209,6 +239,33 @@ static enum kcs_err set_msg(struct pr_report *p, const char *what,
 	return KCS_OK;
 }
 
+/* The pod's workload, as string properties. */
+static void workload_props(yajl_gen g, const struct kcs_pod *pod)
+{
+	if (!pod->workload.present)
+		return;
+	kcs_json_kv(g, "workloadKind", pod->workload.kind);
+	kcs_json_str(g, "workloadName");
+	kcs_json_strn(g, pod->workload.name.s, pod->workload.name.len);
+	kcs_json_kv(g, "workloadResolved",
+		    pod->workload_resolved ? "true" : "false");
+}
+
+/* --runtime-aware: what the container holds on its node's runtime. */
+static void exposure_props(yajl_gen g, const struct kcs_pod *pod,
+			   const struct kcs_container *c)
+{
+	const struct kcs_pod_runtime *where = pod->runtime;
+
+	if (!c->has_exposure)
+		return;
+	kcs_json_kv(g, "exposure", kcs_exposure_name((enum kcs_exposure)c->exposure));
+	kcs_json_kv(g, "exposureReason", kcs_exposure_reason_name(
+			(enum kcs_exposure_reason)c->exposure_reason));
+	if (where && where->node)
+		kcs_json_kv(g, "runtime", kcs_runtime_name(where->node->runtime));
+}
+
 static enum kcs_err container(struct pr_report *p, const struct kcs_pod *pod,
 			      const struct kcs_container *c,
 			      struct kcs_error *err)
@@ -235,6 +292,8 @@ static enum kcs_err container(struct pr_report *p, const struct kcs_pod *pod,
 	kcs_report_flags(c->flags, ",", flags, sizeof(flags));
 	kcs_json_kv(g, "flags", flags);
 	kcs_json_kv(g, "controlId", p->meta->control->id);
+	workload_props(g, pod);
+	exposure_props(g, pod, c);
 	if (c->verdict == KCS_VERDICT_EXEMPT) {
 		char line[32];
 
@@ -275,6 +334,7 @@ static enum kcs_err pr_pod(struct kcs_report *rep, const struct kcs_pod *pod,
 		kcs_json_kv(g, "verdict", kcs_verdict_name(pod->verdict));
 		kcs_json_kv(g, "reason", kcs_pod_reason_name(pod->reason));
 		kcs_json_kv(g, "controlId", p->meta->control->id);
+		workload_props(g, pod);
 		yajl_gen_map_close(g);
 		yajl_gen_map_close(g);
 	}
@@ -290,6 +350,29 @@ static const char *ns_result(enum kcs_verdict v)
 	case KCS_VERDICT_PASS: return "pass";
 	case KCS_VERDICT_FAIL: return "fail";
 	default: return "error"; /* UNKNOWN: not in the input */
+	}
+}
+
+/* --probe-admission: what the probe pods met, as string properties. */
+static void admission_props(yajl_gen g, const struct kcs_ns_entry *e)
+{
+	const struct kcs_probe_result *a = e->admission;
+	char key[64];
+	size_t i;
+
+	kcs_json_kv(g, "admissionVerdict", kcs_verdict_name(a->verdict));
+	kcs_json_kv(g, "admissionReason", kcs_probe_reason_name(a->reason));
+	if (a->message[0])
+		kcs_json_kv(g, "admissionMessage", a->message);
+	kcs_json_kv(g, "labelVerdict", kcs_verdict_name(e->labels_result.verdict));
+	kcs_json_kv(g, "labelReason", kcs_ns_reason_name(e->labels_result.reason));
+	for (i = 0; i < KCS_PROBE_KINDS; i++) {
+		const struct kcs_probe *pr = &a->probes[i];
+
+		if (pr->outcome == KCS_PROBE_NOT_SENT)
+			continue;
+		snprintf(key, sizeof(key), "probe.%s", kcs_probe_kind_name(pr->kind));
+		kcs_json_kv(g, key, kcs_probe_outcome_name(pr->outcome));
 	}
 }
 
@@ -328,8 +411,148 @@ static enum kcs_err namespace(struct pr_report *p, const struct kcs_ns_entry *e,
 		kcs_json_kv(g, "enforceVersion", ver);
 	}
 	kcs_json_kv(g, "controlId", p->meta->control->id);
+	if (e->admission)
+		admission_props(g, e);
+	if (e->result.verdict == KCS_VERDICT_FAIL && e->present) {
+		struct kcs_remedy_ns fix = KCS_REMEDY_NS_INIT;
+
+		if ((rc = kcs_remediate_namespace(e->name.s, e->name.len, &fix,
+						  err)))
+			return rc;
+		if (fix.kubectl)
+			kcs_json_kv(g, "fix", fix.kubectl);
+		if (fix.dry_run)
+			kcs_json_kv(g, "fixPreview", fix.dry_run);
+		kcs_remedy_ns_release(&fix);
+	}
 	yajl_gen_map_close(g);
 	yajl_gen_map_close(g);
+	return KCS_OK;
+}
+
+/* The result of a drift item in `list`. */
+static const char *drift_result(const struct kcs_drift_item *it,
+				enum kcs_drift_list list)
+{
+	switch (list) {
+	case KCS_DRIFT_NEW_FAILURES: return "fail";
+	case KCS_DRIFT_UNKNOWN_ITEMS: return "error";
+	default: return it->state == KCS_DRIFT_EXEMPTED ? "warn" : "pass";
+	}
+}
+
+static enum kcs_err drift_item(struct pr_report *p,
+			       const struct kcs_drift_item *it,
+			       enum kcs_drift_list list, struct kcs_error *err)
+{
+	static const char rule[] = "baseline-drift";
+	yajl_gen g = p->j.g;
+	struct kcs_name ns, kind, name, ctr, key;
+	const char *api;
+
+	if (it->ns_len > KCS_NAME_MAX || it->workload_name_len > KCS_NAME_MAX ||
+	    it->container_name_len > KCS_NAME_MAX ||
+	    it->workload_kind_len > KCS_KIND_NAME_MAX)
+		return kcs_error_set(err, KCS_ERR_INTERNAL,
+				     "a drift item's name is too long");
+	memcpy(ns.s, it->ns, it->ns_len);
+	ns.len = it->ns_len;
+	memcpy(kind.s, it->workload_kind, it->workload_kind_len);
+	kind.s[it->workload_kind_len] = '\0';
+	kind.len = it->workload_kind_len;
+	memcpy(name.s, it->workload_name, it->workload_name_len);
+	name.len = it->workload_name_len;
+	memcpy(ctr.s, it->container_name, it->container_name_len);
+	ctr.len = it->container_name_len;
+	kcs_buf_reset(&p->msg);
+	kcs_buf_addf(&p->msg, "%s since the baseline: ",
+		     kcs_drift_state_name(it->state));
+	if (it->level == KCS_DRIFT_LEVEL_NAMESPACE) {
+		kcs_buf_addstr(&p->msg, "namespace");
+	} else {
+		kcs_buf_add(&p->msg, kind.s, kind.len);
+		kcs_buf_addch(&p->msg, '/');
+		kcs_buf_add(&p->msg, name.s, name.len);
+		if (it->level == KCS_DRIFT_LEVEL_CONTAINER) {
+			kcs_buf_addf(&p->msg, " %s '",
+				     kcs_ctype_name(it->container_type));
+			kcs_buf_add(&p->msg, ctr.s, ctr.len);
+			kcs_buf_addch(&p->msg, '\'');
+		} else {
+			kcs_buf_addstr(&p->msg, " pod");
+		}
+	}
+	if (it->reason[0])
+		kcs_buf_addf(&p->msg, ": %s", it->reason);
+	if (p->msg.err)
+		return buf_error(&p->msg, err);
+	result_open(p, rule, drift_result(it, list), 1);
+	if (it->level == KCS_DRIFT_LEVEL_NAMESPACE) {
+		resource(g, "Namespace", NULL, &ns, NULL, 0);
+	} else {
+		/* the workload; apiVersion only for a kind we know */
+		api = kcs_report_kind_api_version(kind.s);
+		kcs_json_str(g, "resources");
+		yajl_gen_array_open(g);
+		yajl_gen_map_open(g);
+		if (api)
+			kcs_json_kv(g, "apiVersion", api);
+		kcs_json_str(g, "kind");
+		kcs_json_strn(g, kind.s, kind.len);
+		kcs_json_str(g, "name");
+		kcs_json_strn(g, name.s, name.len);
+		kcs_json_str(g, "namespace");
+		kcs_json_strn(g, ns.s, ns.len);
+		yajl_gen_map_close(g);
+		yajl_gen_array_close(g);
+	}
+	kcs_json_str(g, "properties");
+	yajl_gen_map_open(g);
+	/* the item's key: namespace, kind and level, workload, container */
+	key.len = (size_t)snprintf(key.s, sizeof(key.s), "%.*s/%d/%s",
+				   (int)kind.len, kind.s, (int)it->level,
+				   it->level == KCS_DRIFT_LEVEL_CONTAINER
+				   ? kcs_ctype_name(it->container_type) : "");
+	result_id4(p, rule, &ns, &key, &name, &ctr);
+	kcs_json_kv(g, "driftState", kcs_drift_state_name(it->state));
+	kcs_json_kv(g, "driftList", kcs_drift_list_name(list));
+	if (it->reason[0])
+		kcs_json_kv(g, "reason", it->reason);
+	if (it->level != KCS_DRIFT_LEVEL_NAMESPACE) {
+		kcs_json_str(g, "workloadKind");
+		kcs_json_strn(g, kind.s, kind.len);
+		kcs_json_str(g, "workloadName");
+		kcs_json_strn(g, name.s, name.len);
+	}
+	if (it->level == KCS_DRIFT_LEVEL_CONTAINER) {
+		kcs_json_str(g, "container");
+		kcs_json_strn(g, ctr.s, ctr.len);
+		kcs_json_kv(g, "containerType", kcs_ctype_name(it->container_type));
+	}
+	kcs_json_kv(g, "controlId", p->meta->control->id);
+	yajl_gen_map_close(g);
+	yajl_gen_map_close(g);
+	return KCS_OK;
+}
+
+static enum kcs_err drift_results(struct pr_report *p,
+				  const struct kcs_drift *d,
+				  struct kcs_error *err)
+{
+	static const enum kcs_drift_list lists[] = {
+		KCS_DRIFT_NEW_FAILURES, KCS_DRIFT_FIXED_ITEMS,
+		KCS_DRIFT_UNKNOWN_ITEMS,
+	};
+	const struct kcs_drift_item *items;
+	size_t i, j, n;
+	enum kcs_err rc;
+
+	for (i = 0; i < KCS_ARRAY_SIZE(lists); i++) {
+		items = kcs_drift_items(d, lists[i], &n);
+		for (j = 0; j < n; j++)
+			if ((rc = drift_item(p, &items[j], lists[i], err)))
+				return rc;
+	}
 	return KCS_OK;
 }
 
@@ -376,6 +599,36 @@ static int is_dns_label(const char *s)
 	return 1;
 }
 
+/* --baseline: the drift counts and the baseline, as annotations. */
+static void drift_annotations(yajl_gen g, const struct kcs_drift *d)
+{
+	static const struct {
+		const char *key;
+		enum kcs_drift_list l;
+	} counts[] = {
+		{ "kubecapscan.io/drift-new-failures", KCS_DRIFT_NEW_FAILURES },
+		{ "kubecapscan.io/drift-fixed", KCS_DRIFT_FIXED_ITEMS },
+		{ "kubecapscan.io/drift-unknown", KCS_DRIFT_UNKNOWN_ITEMS },
+		{ "kubecapscan.io/drift-still-failing",
+		  KCS_DRIFT_STILL_FAILING_ITEMS },
+		{ "kubecapscan.io/drift-new-namespaces", KCS_DRIFT_NEW_NAMESPACES },
+		{ "kubecapscan.io/drift-removed-namespaces",
+		  KCS_DRIFT_REMOVED_NAMESPACES },
+	};
+	const struct kcs_drift_baseline *b = kcs_drift_baseline(d);
+	char num[32];
+	size_t i;
+
+	kcs_json_kv(g, "kubecapscan.io/baseline", b->file);
+	if (b->finished_at[0])
+		kcs_json_kv(g, "kubecapscan.io/baseline-finish-time",
+			    b->finished_at);
+	for (i = 0; i < KCS_ARRAY_SIZE(counts); i++) {
+		snprintf(num, sizeof(num), "%zu", kcs_drift_count(d, counts[i].l));
+		kcs_json_kv(g, counts[i].key, num);
+	}
+}
+
 static void metadata(struct pr_report *p, const struct kcs_scan_result *res)
 {
 	const struct kcs_control *c = res->meta->control;
@@ -419,6 +672,8 @@ static void metadata(struct pr_report *p, const struct kcs_scan_result *res)
 	kv_if(g, "kubecapscan.io/context", id.context);
 	kv_if(g, "kubecapscan.io/server-version", id.server_version);
 	kv_if(g, "kubecapscan.io/cluster-id", id.cluster_id);
+	if (res->drift)
+		drift_annotations(g, res->drift);
 	yajl_gen_map_close(g);
 	yajl_gen_map_close(g);
 }
@@ -438,6 +693,8 @@ static enum kcs_err pr_end(struct kcs_report *rep,
 	for (i = 0; i < res->n_errors; i++)
 		if ((rc = scan_error(p, &res->errors[i], i, err)))
 			return rc;
+	if (res->drift && (rc = drift_results(p, res->drift, err)))
+		return rc;
 	yajl_gen_array_close(g); /* results */
 	kcs_json_str(g, "summary");
 	yajl_gen_map_open(g);

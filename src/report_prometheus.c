@@ -10,6 +10,11 @@
  * and verdict, plus cluster when --cluster-name is given, so the reports of
  * several clusters can share one textfile directory or Pushgateway.
  *
+ * Issue 7 adds workloads by verdict; with --runtime-aware containers by
+ * effective exposure and nodes by runtime; with --probe-admission one
+ * series per probed namespace; with --baseline the drift counts. Their
+ * labels are bounded the same way (namespace, verdict, reason, runtime).
+ *
  * No sample carries a timestamp: the textfile collector rejects them.
  * kubecapscan_last_success_timestamp_seconds is printed only for a
  * complete scan, so a Pushgateway POST (which replaces only the families a
@@ -19,8 +24,11 @@
 #include <string.h>
 
 #include "kcs/alloc.h"
+#include "kcs/drift.h"
 #include "kcs/exempt.h"
+#include "kcs/probe.h"
 #include "kcs/report.h"
+#include "kcs/runtime.h"
 #include "kcs/version.h"
 #include "kcs/banned.h"
 
@@ -40,6 +48,8 @@ struct prom_report {
 	FILE *out;                 /* borrowed */
 	struct kcs_nsmap *ns;      /* namespace name -> struct prom_ns */
 	const char *cluster;       /* --cluster-name, or NULL: no cluster label */
+	/* --runtime-aware: containers by effective exposure (enum kcs_exposure) */
+	unsigned long long exposure[5];
 };
 
 /*
@@ -169,6 +179,8 @@ static enum kcs_err prom_pod(struct kcs_report *rep, const struct kcs_pod *pod,
 			n->fail[c->reason]++;
 		else if (c->verdict == KCS_VERDICT_EXEMPT)
 			n->ctr_exempt++;
+		if (c->has_exposure && c->exposure < 5)
+			p->exposure[c->exposure]++;
 	}
 	return KCS_OK;
 }
@@ -211,6 +223,32 @@ static void print_info(struct prom_report *p, const struct kcs_scan_result *res)
 	fputs("} 1\n", p->out);
 }
 
+/* Workloads by verdict (the workload table's; zero without pods). */
+static void print_workloads(struct prom_report *p,
+			    const struct kcs_scan_result *res)
+{
+	static const struct {
+		enum kcs_verdict v;
+		const char *label;
+	} vs[] = {
+		{ KCS_VERDICT_PASS, "pass" },
+		{ KCS_VERDICT_FAIL, "fail" },
+		{ KCS_VERDICT_NOT_APPLICABLE, "not_applicable" },
+		{ KCS_VERDICT_UNKNOWN, "unknown" },
+		{ KCS_VERDICT_EXEMPT, "exempt" },
+	};
+	unsigned long long by[5] = { 0 };
+	size_t i;
+
+	if (res->workloads)
+		kcs_workloads_counts(res->workloads, by);
+	family(p->out, "kubecapscan_workloads",
+	       "Workloads (top controllers, or bare pods) by verdict.");
+	for (i = 0; i < KCS_ARRAY_SIZE(vs); i++)
+		sample_verdict(p, "kubecapscan_workloads", vs[i].label,
+			       by[vs[i].v]);
+}
+
 static void print_counts(struct prom_report *p,
 			 const struct kcs_scan_result *res)
 {
@@ -233,6 +271,7 @@ static void print_counts(struct prom_report *p,
 		       res->containers.not_applicable);
 	sample_verdict(p, "kubecapscan_containers", "exempt",
 		       res->containers.exempt);
+	print_workloads(p, res);
 }
 
 static void print_namespaces(struct prom_report *p,
@@ -298,12 +337,119 @@ static void print_namespaces(struct prom_report *p,
 	}
 }
 
+/* --probe-admission: what the probe pods met, per probed namespace. */
+static void print_admission(struct prom_report *p,
+			    const struct kcs_scan_result *res)
+{
+	size_t i;
+
+	family(p->out, "kubecapscan_admission_probe",
+	       "One series per namespace probed with dry-run pods "
+	       "(--probe-admission): the verdict and reason of what admission "
+	       "did (always 1).");
+	for (i = 0; i < res->n_ns; i++) {
+		const struct kcs_ns_entry *e = res->ns_sorted[i];
+
+		if (!e->admission)
+			continue;
+		sample_open(p, "kubecapscan_admission_probe");
+		fputs("namespace=\"", p->out);
+		put_label_value(p->out, e->name.s, e->name.len);
+		fprintf(p->out, "\",verdict=\"%s\",reason=\"%s\"} 1\n",
+			kcs_verdict_name(e->admission->verdict),
+			kcs_probe_reason_name(e->admission->reason));
+	}
+}
+
+/* --runtime-aware: containers by effective exposure, nodes by runtime. */
+static enum kcs_err print_runtime(struct prom_report *p,
+				  const struct kcs_scan_result *res,
+				  struct kcs_error *err)
+{
+	static const struct {
+		enum kcs_exposure x;
+		const char *label;
+	} xs[] = {
+		{ KCS_X_EXPOSED, "exposed" },
+		{ KCS_X_WARN, "warn" },
+		{ KCS_X_UNKNOWN, "unknown" },
+		{ KCS_X_NOT_EXPOSED, "not_exposed" },
+		{ KCS_X_NOT_APPLICABLE, "not_applicable" },
+	};
+	static const enum kcs_runtime rts[] = {
+		KCS_RT_CONTAINERD, KCS_RT_CRIO, KCS_RT_DOCKER, KCS_RT_OTHER,
+		KCS_RT_UNKNOWN,
+	};
+	struct kcs_runtime_count *rows = NULL;
+	unsigned long long nodes[5] = { 0 };
+	size_t n = 0, i, k;
+	enum kcs_err rc;
+
+	family(p->out, "kubecapscan_container_exposure",
+	       "Containers by effective exposure to NET_RAW on their node's "
+	       "runtime (--runtime-aware).");
+	for (i = 0; i < KCS_ARRAY_SIZE(xs); i++)
+		sample_verdict_label(p, "kubecapscan_container_exposure",
+				     "effective", xs[i].label,
+				     p->exposure[xs[i].x]);
+	if (!res->nodes)
+		return KCS_OK; /* the nodes could not be listed */
+	if ((rc = kcs_nodes_summary(res->nodes, &rows, &n, err)))
+		return rc;
+	for (i = 0; i < n; i++)
+		for (k = 0; k < KCS_ARRAY_SIZE(rts); k++)
+			if (rows[i].runtime == rts[k])
+				nodes[k] += rows[i].nodes;
+	kcs_free(rows);
+	family(p->out, "kubecapscan_nodes",
+	       "Nodes by container runtime (--runtime-aware).");
+	for (k = 0; k < KCS_ARRAY_SIZE(rts); k++)
+		sample_verdict_label(p, "kubecapscan_nodes", "runtime",
+				     kcs_runtime_name(rts[k]), nodes[k]);
+	return KCS_OK;
+}
+
+/* --baseline: what changed since the previous report. */
+static void print_drift(struct prom_report *p, const struct kcs_drift *d)
+{
+	static const struct {
+		const char *name, *help;
+		enum kcs_drift_list l;
+	} fams[] = {
+		{ "kubecapscan_drift_new_failures",
+		  "Failures new since the baseline report (new or regressed).",
+		  KCS_DRIFT_NEW_FAILURES },
+		{ "kubecapscan_drift_fixed",
+		  "Failures of the baseline report fixed, exempted or gone since.",
+		  KCS_DRIFT_FIXED_ITEMS },
+		{ "kubecapscan_drift_unknown",
+		  "Failures of the baseline report this scan cannot judge.",
+		  KCS_DRIFT_UNKNOWN_ITEMS },
+		{ "kubecapscan_drift_still_failing",
+		  "Failures of the baseline report that still fail.",
+		  KCS_DRIFT_STILL_FAILING_ITEMS },
+		{ "kubecapscan_drift_new_namespaces",
+		  "Namespaces not in the baseline report.",
+		  KCS_DRIFT_NEW_NAMESPACES },
+		{ "kubecapscan_drift_removed_namespaces",
+		  "Namespaces of the baseline report gone since.",
+		  KCS_DRIFT_REMOVED_NAMESPACES },
+	};
+	size_t i;
+
+	for (i = 0; i < KCS_ARRAY_SIZE(fams); i++) {
+		family(p->out, fams[i].name, fams[i].help);
+		sample_plain(p, fams[i].name, kcs_drift_count(d, fams[i].l));
+	}
+}
+
 static enum kcs_err prom_end(struct kcs_report *rep,
 			     const struct kcs_scan_result *res,
 			     struct kcs_error *err)
 {
 	struct prom_report *p = (struct prom_report *)rep;
 	long long dur = (long long)(res->finished - res->started);
+	enum kcs_err rc;
 
 	print_info(p, res);
 	print_counts(p, res);
@@ -327,6 +473,12 @@ static enum kcs_err prom_end(struct kcs_report *rep,
 		sample_verdict_label(p, "kubecapscan_exemptions", "state",
 				     "unused", st[2]);
 	}
+	if (res->probed)
+		print_admission(p, res);
+	if (res->runtime_aware && (rc = print_runtime(p, res, err)))
+		return rc;
+	if (res->drift)
+		print_drift(p, res->drift);
 	family(p->out, "kubecapscan_scan_duration_seconds",
 	       "How long the scan took.");
 	sample_plain(p, "kubecapscan_scan_duration_seconds",

@@ -4,26 +4,50 @@
  *
  * One run, one rule: CIS-<ID>, the NET_RAW control under the benchmark
  * version in force (CIS-5.2.8, or CIS-5.2.7 under the older benchmarks).
- * Results stream out with the pods: one per failing container, one per pod
- * failing as a whole (no containers, malformed), then at the end one per
- * namespace whose Pod Security admission policy FAILs. An EXEMPT container
- * is a result carrying a suppression, as SARIF marks accepted findings.
+ * Results: one per failing container of every pod, one per pod failing as
+ * a whole (no containers, malformed), then one per namespace whose
+ * admission FAILs. An EXEMPT container is a result carrying a suppression,
+ * as SARIF marks accepted findings. Pods are spooled as rows (report.c)
+ * and the results written at the end, grouped by workload, because two
+ * things are only known then: the workload's remediation and, with
+ * --baseline, the drift.
  *
- * Kubernetes objects have no source file, so results carry logical
- * locations only: fullyQualifiedName "namespace/pod/container" of kind
- * "member" for a container, "namespace/pod" of kind "object" for a pod,
- * "namespace" of kind "namespace" for a namespace. The scan time, the
- * cluster identity and the counts go into the run's invocation and
- * properties, which follow the results (JSON object order carries no
- * meaning).
+ * Locations. Cluster objects have no source file, so results carry logical
+ * locations: fullyQualifiedName "namespace/pod/container" of kind "member"
+ * for a container, "namespace/pod" of kind "object" for a pod, "namespace"
+ * of kind "namespace" for a namespace, and the workload as a second one,
+ * "namespace/Kind/name" of kind "resource". A pod read from a manifest
+ * (-f chart.yaml) also gets a physicalLocation: the file and the line of
+ * the object. partialFingerprints carry a hash of the workload key, so a
+ * dashboard keeps one finding across the rollouts that rename pods.
+ *
+ * Fixes. SARIF's fixes[] are edits of artifact files, which cluster
+ * objects are not: the remediation (JSON patch, kubectl command, notes)
+ * goes into result.properties.remediation, as the JSON report has it.
+ *
+ * Drift (--baseline). Every result gets a baselineState: "new" (a new or
+ * regressed failure), "unchanged" (still failing), "updated" (failing
+ * before, exempted now); a failure fixed or gone since the baseline is a
+ * result of kind "pass", level "none", baselineState "absent". Items the
+ * scan cannot judge (unknown) are never "absent": they are listed in the
+ * run's properties.drift with the counts.
+ *
+ * The scan time, the cluster identity and the counts go into the run's
+ * invocation and properties, which follow the results (JSON object order
+ * carries no meaning).
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "kcs/alloc.h"
 #include "kcs/buf.h"
+#include "kcs/drift.h"
 #include "kcs/exempt.h"
+#include "kcs/input.h"
+#include "kcs/probe.h"
+#include "kcs/remediate.h"
 #include "kcs/report.h"
+#include "kcs/runtime.h"
 #include "kcs/version.h"
 #include "kcs/banned.h"
 
@@ -37,6 +61,17 @@ struct sarif_report {
 	/* "ns/pod/container" for one location; names are at most 253 bytes */
 	struct kcs_buf fqn;
 	struct kcs_buf msg;       /* one result's message */
+	struct kcs_rows *rows;    /* the pods, sorted by workload at the end */
+	/* the remediation of the workload being written (from its row) */
+	struct kcs_buf fix;       /* kubectl, then patch, then notes */
+	int has_fix, fix_automatic, fix_has_kubectl, fix_has_patch;
+	struct kcs_name fix_ns, fix_name; /* whose remediation it is */
+	char fix_kind[KCS_KIND_NAME_MAX + 1];
+	size_t fix_patch_off, fix_notes_off, fix_n_notes;
+	/* --baseline: drift items by key (an open-addressing hash) */
+	const struct kcs_drift_item **dmap;
+	unsigned char *dlist;     /* the list of each entry */
+	size_t dmap_slots;
 };
 
 /* A failed kcs_buf append: out of memory, or a message past its limit. */
@@ -214,75 +249,474 @@ static void result_open(struct sarif_report *s, const char *kind)
 	s->results++;
 }
 
-static void pod_props(yajl_gen g, const struct kcs_pod *pod)
+/* ---- drift lookups ------------------------------------------------------ */
+
+/* The key of a drift item, or of a result about to be written. */
+struct dkey {
+	enum kcs_drift_level level;
+	const char *ns, *kind, *name, *cname;
+	size_t ns_len, kind_len, name_len, cname_len;
+	enum kcs_ctype ctype;
+};
+
+static unsigned long long fnv(unsigned long long h, const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
+	return (h ^ 0xff) * 1099511628211ull; /* ends the field */
+}
+
+static unsigned long long dkey_hash(const struct dkey *k)
+{
+	unsigned long long h = 14695981039346656037ull;
+	char lv[2] = { (char)k->level, (char)k->ctype };
+
+	h = fnv(h, lv, 2);
+	h = fnv(h, k->ns, k->ns_len);
+	h = fnv(h, k->kind, k->kind_len);
+	h = fnv(h, k->name, k->name_len);
+	return fnv(h, k->cname, k->cname_len);
+}
+
+static void item_key(const struct kcs_drift_item *it, struct dkey *k)
+{
+	k->level = it->level;
+	k->ns = it->ns;
+	k->ns_len = it->ns_len;
+	k->kind = it->workload_kind;
+	k->kind_len = it->workload_kind_len;
+	k->name = it->workload_name;
+	k->name_len = it->workload_name_len;
+	k->cname = it->container_name;
+	k->cname_len = it->container_name_len;
+	k->ctype = it->level == KCS_DRIFT_LEVEL_CONTAINER ? it->container_type
+							  : KCS_CTYPE_INIT;
+}
+
+static int dkey_eq(const struct dkey *a, const struct dkey *b)
+{
+	return a->level == b->level && a->ctype == b->ctype &&
+	       a->ns_len == b->ns_len && !memcmp(a->ns, b->ns, a->ns_len) &&
+	       a->kind_len == b->kind_len &&
+	       !memcmp(a->kind, b->kind, a->kind_len) &&
+	       a->name_len == b->name_len &&
+	       !memcmp(a->name, b->name, a->name_len) &&
+	       a->cname_len == b->cname_len &&
+	       !memcmp(a->cname, b->cname, a->cname_len);
+}
+
+/* Index the items that current results refer to. */
+static enum kcs_err drift_index(struct sarif_report *s, const struct kcs_drift *d,
+				struct kcs_error *err)
+{
+	static const enum kcs_drift_list lists[] = {
+		KCS_DRIFT_NEW_FAILURES, KCS_DRIFT_STILL_FAILING_ITEMS,
+		KCS_DRIFT_FIXED_ITEMS,
+	};
+	size_t total = 0, i, j, n;
+
+	for (i = 0; i < KCS_ARRAY_SIZE(lists); i++)
+		total += kcs_drift_count(d, lists[i]);
+	for (s->dmap_slots = 16; s->dmap_slots < 2 * total + 1;)
+		s->dmap_slots *= 2;
+	s->dmap = kcs_calloc(s->dmap_slots, sizeof(*s->dmap));
+	s->dlist = kcs_calloc(s->dmap_slots, 1);
+	if (!s->dmap || !s->dlist)
+		return kcs_error_set(err, KCS_ERR_NOMEM, "out of memory");
+	for (i = 0; i < KCS_ARRAY_SIZE(lists); i++) {
+		const struct kcs_drift_item *items = kcs_drift_items(d, lists[i], &n);
+
+		for (j = 0; j < n; j++) {
+			struct dkey k;
+			size_t at;
+
+			item_key(&items[j], &k);
+			at = (size_t)dkey_hash(&k) & (s->dmap_slots - 1);
+			while (s->dmap[at])
+				at = (at + 1) & (s->dmap_slots - 1);
+			s->dmap[at] = &items[j];
+			s->dlist[at] = (unsigned char)lists[i];
+		}
+	}
+	return KCS_OK;
+}
+
+/*
+ * The baselineState of a current result with key `k` and verdict `v`, or
+ * NULL to leave it out (no baseline, or nothing the drift can say).
+ */
+static const char *baseline_state(const struct sarif_report *s,
+				  const struct dkey *k, enum kcs_verdict v)
+{
+	size_t at;
+
+	if (!s->dmap)
+		return NULL;
+	for (at = (size_t)dkey_hash(k) & (s->dmap_slots - 1); s->dmap[at];
+	     at = (at + 1) & (s->dmap_slots - 1)) {
+		struct dkey o;
+
+		item_key(s->dmap[at], &o);
+		if (!dkey_eq(k, &o))
+			continue;
+		switch (s->dlist[at]) {
+		case KCS_DRIFT_NEW_FAILURES:
+			return v == KCS_VERDICT_FAIL ? "new" : NULL;
+		case KCS_DRIFT_STILL_FAILING_ITEMS:
+			return v == KCS_VERDICT_FAIL ? "unchanged" : NULL;
+		default:
+			return s->dmap[at]->state == KCS_DRIFT_EXEMPTED &&
+					       v == KCS_VERDICT_EXEMPT
+				       ? "updated" : NULL;
+		}
+	}
+	return NULL;
+}
+
+/* ---- results --------------------------------------------------------------- */
+
+/* A hash of the workload key: the same finding across pod renames. */
+static void fingerprint(yajl_gen g, const struct kcs_row *x, const char *what,
+			size_t what_len, unsigned reason)
+{
+	unsigned long long h = 14695981039346656037ull;
+	char id[32], r[16];
+
+	snprintf(r, sizeof(r), "%u", reason);
+	h = fnv(h, x->ns, x->ns_len);
+	h = fnv(h, x->wkind, strlen(x->wkind));
+	h = fnv(h, x->wname, x->wname_len);
+	h = fnv(h, what, what_len);
+	h = fnv(h, r, strlen(r));
+	snprintf(id, sizeof(id), "%016llx", h);
+	kcs_json_str(g, "partialFingerprints");
+	yajl_gen_map_open(g);
+	kcs_json_kv(g, "kubecapscanWorkload/v1", id);
+	yajl_gen_map_close(g);
+}
+
+/*
+ * A file path as a URI reference: unreserved bytes and '/' as they are,
+ * everything else percent-encoded; an absolute path becomes file://.
+ */
+static void file_uri(struct kcs_buf *b, const char *path)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *p = (const unsigned char *)path;
+
+	kcs_buf_reset(b);
+	if (*p == '/')
+		kcs_buf_addstr(b, "file://");
+	for (; *p; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr("-._~/", *p)) {
+			kcs_buf_addch(b, (char)*p);
+		} else {
+			kcs_buf_addch(b, '%');
+			kcs_buf_addch(b, hex[*p >> 4]);
+			kcs_buf_addch(b, hex[*p & 15]);
+		}
+	}
+}
+
+/* locations[0]: the object, its workload, and the manifest if any. */
+static enum kcs_err row_location(struct sarif_report *s,
+				 const struct kcs_row *x, const char *name,
+				 size_t name_len, const char *kind,
+				 struct kcs_error *err)
+{
+	yajl_gen g = s->j.g;
+
+	kcs_json_str(g, "locations");
+	yajl_gen_array_open(g);
+	yajl_gen_map_open(g);
+	if (x->source_file && strcmp(x->source_file, KCS_INPUT_STDIN_NAME)) {
+		file_uri(&s->msg, x->source_file);
+		if (s->msg.err)
+			return buf_error(&s->msg, err);
+		kcs_json_str(g, "physicalLocation");
+		yajl_gen_map_open(g);
+		kcs_json_str(g, "artifactLocation");
+		yajl_gen_map_open(g);
+		kcs_json_kv(g, "uri", s->msg.buf);
+		yajl_gen_map_close(g);
+		if (x->source_line) {
+			kcs_json_str(g, "region");
+			yajl_gen_map_open(g);
+			kcs_json_kint(g, "startLine", (long long)x->source_line);
+			yajl_gen_map_close(g);
+		}
+		yajl_gen_map_close(g);
+	}
+	kcs_json_str(g, "logicalLocations");
+	yajl_gen_array_open(g);
+	yajl_gen_map_open(g);
+	kcs_json_str(g, "name");
+	kcs_json_strn(g, name, name_len);
+	kcs_json_str(g, "fullyQualifiedName");
+	kcs_json_strn(g, s->fqn.buf, s->fqn.len);
+	kcs_json_kv(g, "kind", kind);
+	yajl_gen_map_close(g);
+	/* the workload: namespace/Kind/name */
+	kcs_buf_reset(&s->fqn);
+	kcs_buf_add(&s->fqn, x->ns, x->ns_len);
+	kcs_buf_addch(&s->fqn, '/');
+	kcs_buf_addstr(&s->fqn, x->wkind);
+	kcs_buf_addch(&s->fqn, '/');
+	kcs_buf_add(&s->fqn, x->wname, x->wname_len);
+	if (s->fqn.err)
+		return buf_error(&s->fqn, err);
+	yajl_gen_map_open(g);
+	kcs_json_str(g, "name");
+	kcs_json_strn(g, x->wname, x->wname_len);
+	kcs_json_str(g, "fullyQualifiedName");
+	kcs_json_strn(g, s->fqn.buf, s->fqn.len);
+	kcs_json_kv(g, "kind", "resource");
+	yajl_gen_map_close(g);
+	yajl_gen_array_close(g);
+	yajl_gen_map_close(g);
+	yajl_gen_array_close(g);
+	return KCS_OK;
+}
+
+static void row_pod_props(yajl_gen g, const struct kcs_row *x)
 {
 	kcs_json_str(g, "namespace");
-	kcs_json_strn(g, pod->ns.s, pod->ns.len);
+	kcs_json_strn(g, x->ns, x->ns_len);
 	kcs_json_str(g, "pod");
-	kcs_json_strn(g, pod->name.s, pod->name.len);
+	kcs_json_strn(g, x->pod, x->pod_len);
 	kcs_json_str(g, "podUid");
-	if (pod->has_uid)
-		kcs_json_strn(g, pod->uid.s, pod->uid.len);
+	if (x->uid)
+		kcs_json_strn(g, x->uid, x->uid_len);
 	else
 		yajl_gen_null(g);
+	kcs_json_str(g, "workload");
+	yajl_gen_map_open(g);
+	kcs_json_kv(g, "kind", x->wkind);
+	kcs_json_str(g, "name");
+	kcs_json_strn(g, x->wname, x->wname_len);
+	kcs_json_kbool(g, "resolved", x->resolved);
+	yajl_gen_map_close(g);
+	if (x->source_file) {
+		kcs_json_str(g, "source");
+		yajl_gen_map_open(g);
+		kcs_json_kv(g, "file", x->source_file);
+		kcs_json_kint(g, "line", (long long)x->source_line);
+		yajl_gen_map_close(g);
+	}
+}
+
+/* The workload's remediation, as the JSON report writes it. */
+static enum kcs_err remediation_props(struct sarif_report *s,
+				      const struct kcs_row *x,
+				      struct kcs_error *err)
+{
+	yajl_gen g = s->j.g;
+	const char *n;
+	size_t i;
+	enum kcs_err rc;
+
+	if (!s->has_fix)
+		return KCS_OK;
+	if (!kcs_row_is_workload(x, s->fix_ns.s, s->fix_ns.len, s->fix_kind,
+				 s->fix_name.s, s->fix_name.len))
+		return KCS_OK; /* no WORKLOAD row came (never expected) */
+	kcs_json_str(g, "remediation");
+	yajl_gen_map_open(g);
+	kcs_json_kbool(g, "automatic", s->fix_automatic);
+	kcs_json_str(g, "jsonPatch");
+	if (s->fix_has_patch) {
+		n = s->fix.buf + s->fix_patch_off;
+		if ((rc = kcs_json_embed(g, n, strlen(n), err)))
+			return rc;
+	} else {
+		yajl_gen_null(g);
+	}
+	kcs_json_kv(g, "kubectl", s->fix_has_kubectl ? s->fix.buf : NULL);
+	kcs_json_str(g, "notes");
+	yajl_gen_array_open(g);
+	for (i = 0, n = s->fix.buf + s->fix_notes_off; i < s->fix_n_notes;
+	     i++, n += strlen(n) + 1)
+		kcs_json_str(g, n);
+	yajl_gen_array_close(g);
+	yajl_gen_map_close(g);
+	return KCS_OK;
+}
+
+/* Keep the WORKLOAD row's remediation for the results that follow it. */
+static enum kcs_err keep_fix(struct sarif_report *s, const struct kcs_row *x,
+			     struct kcs_error *err)
+{
+	size_t i, len = 0;
+
+	kcs_buf_reset(&s->fix);
+	s->has_fix = 0;
+	if (x->ns_len > KCS_NAME_MAX || x->wname_len > KCS_NAME_MAX)
+		return KCS_OK;
+	memcpy(s->fix_ns.s, x->ns, x->ns_len);
+	s->fix_ns.len = x->ns_len;
+	memcpy(s->fix_name.s, x->wname, x->wname_len);
+	s->fix_name.len = x->wname_len;
+	snprintf(s->fix_kind, sizeof(s->fix_kind), "%s", x->wkind);
+	s->has_fix = x->has_fix;
+	s->fix_automatic = x->automatic;
+	s->fix_has_kubectl = x->kubectl != NULL;
+	s->fix_has_patch = x->json_patch != NULL;
+	s->fix_n_notes = x->notes ? x->n_notes : 0;
+	kcs_buf_add(&s->fix, x->kubectl ? x->kubectl : "",
+		    x->kubectl ? strlen(x->kubectl) + 1 : 1);
+	s->fix_patch_off = s->fix.len;
+	kcs_buf_add(&s->fix, x->json_patch ? x->json_patch : "",
+		    x->json_patch ? strlen(x->json_patch) + 1 : 1);
+	s->fix_notes_off = s->fix.len;
+	for (i = 0; i < s->fix_n_notes; i++)
+		len += strlen(x->notes + len) + 1;
+	kcs_buf_add(&s->fix, x->notes ? x->notes : "", len);
+	if (s->fix.err)
+		return buf_error(&s->fix, err);
+	return KCS_OK;
+}
+
+static void exposure_props(yajl_gen g, const struct kcs_row *x)
+{
+	if (!x->has_exposure)
+		return;
+	kcs_json_str(g, "exposure");
+	yajl_gen_map_open(g);
+	kcs_json_kv(g, "effective", kcs_exposure_name((enum kcs_exposure)x->exposure));
+	kcs_json_kv(g, "reason", kcs_exposure_reason_name(
+			(enum kcs_exposure_reason)x->exposure_reason));
+	kcs_json_kv(g, "runtime", x->node_known
+			? kcs_runtime_name((enum kcs_runtime)x->runtime) : NULL);
+	yajl_gen_map_close(g);
 }
 
 static enum kcs_err container_result(struct sarif_report *s,
-				     const struct kcs_pod *pod,
-				     const struct kcs_container *c,
+				     const struct kcs_row *x,
 				     struct kcs_error *err)
 {
 	yajl_gen g = s->j.g;
+	struct kcs_name ns, pod, ctr;
+	struct dkey k;
+	const char *bs;
 	char middle[64];
 	unsigned i;
 	enum kcs_err rc;
 
-	snprintf(middle, sizeof(middle), " (%s)", kcs_ctype_name(c->type));
-	if ((rc = set_fqn(s, &pod->ns, &pod->name, &c->name, err)) ||
-	    (rc = set_msg(s, "container ", &c->name, middle,
-			  kcs_reason_text(c->reason), err)))
+	/* the names as struct kcs_name, as set_fqn and set_msg take them */
+	if (x->ns_len > KCS_NAME_MAX || x->pod_len > KCS_NAME_MAX ||
+	    x->cname_len > KCS_NAME_MAX)
+		return kcs_error_set(err, KCS_ERR_INTERNAL, "a spooled name is too long");
+	memcpy(ns.s, x->ns, x->ns_len);
+	ns.len = x->ns_len;
+	memcpy(pod.s, x->pod, x->pod_len);
+	pod.len = x->pod_len;
+	memcpy(ctr.s, x->cname, x->cname_len);
+	ctr.len = x->cname_len;
+	snprintf(middle, sizeof(middle), " (%s)", kcs_ctype_name(x->ctype));
+	if ((rc = set_fqn(s, &ns, &pod, &ctr, err)) ||
+	    (rc = set_msg(s, "container ", &ctr, middle,
+			  kcs_reason_text(x->reason), err)))
 		return rc;
 	result_open(s, "fail");
-	location(g, c->name.s, c->name.len, &s->fqn, "member");
-	if (c->verdict == KCS_VERDICT_EXEMPT) {
+	if ((rc = row_location(s, x, x->cname, x->cname_len, "member", err)))
+		return rc;
+	fingerprint(g, x, x->cname, x->cname_len, (unsigned)x->reason);
+	memset(&k, 0, sizeof(k));
+	k.level = KCS_DRIFT_LEVEL_CONTAINER;
+	k.ns = x->ns, k.ns_len = x->ns_len;
+	k.kind = x->wkind, k.kind_len = strlen(x->wkind);
+	k.name = x->wname, k.name_len = x->wname_len;
+	k.cname = x->cname, k.cname_len = x->cname_len;
+	k.ctype = x->ctype;
+	if ((bs = baseline_state(s, &k, x->verdict)))
+		kcs_json_kv(g, "baselineState", bs);
+	if (x->verdict == KCS_VERDICT_EXEMPT) {
 		/* inSource: the pod's own annotation; external: the file */
 		kcs_json_str(g, "suppressions");
 		yajl_gen_array_open(g);
 		yajl_gen_map_open(g);
-		kcs_json_kv(g, "kind", c->exempt_source == KCS_EXEMPT_ANNOTATION
+		kcs_json_kv(g, "kind", x->exempt_source == KCS_EXEMPT_ANNOTATION
 					       ? "inSource" : "external");
 		kcs_json_kv(g, "status", "accepted");
-		kcs_json_kv(g, "justification", c->exempt_reason);
+		kcs_json_kv(g, "justification", x->exempt_reason);
 		yajl_gen_map_close(g);
 		yajl_gen_array_close(g);
 	}
 	kcs_json_str(g, "properties");
 	yajl_gen_map_open(g);
-	pod_props(g, pod);
+	row_pod_props(g, x);
 	kcs_json_str(g, "container");
-	kcs_json_strn(g, c->name.s, c->name.len);
-	kcs_json_kv(g, "containerType", kcs_ctype_name(c->type));
-	kcs_json_kv(g, "verdict", kcs_verdict_name(c->verdict));
-	kcs_json_kv(g, "reason", kcs_reason_name(c->reason));
+	kcs_json_strn(g, x->cname, x->cname_len);
+	kcs_json_kv(g, "containerType", kcs_ctype_name(x->ctype));
+	kcs_json_kint(g, "containerIndex", x->index);
+	kcs_json_kv(g, "verdict", kcs_verdict_name(x->verdict));
+	kcs_json_kv(g, "reason", kcs_reason_name(x->reason));
 	kcs_json_str(g, "flags");
 	yajl_gen_array_open(g);
 	for (i = 0; i < KCS_F_COUNT; i++)
-		if (c->flags & (1u << i))
+		if (x->flags & (1u << i))
 			kcs_json_str(g, kcs_flag_name(1u << i));
 	yajl_gen_array_close(g);
-	kcs_json_kbool(g, "hostNetwork", pod->host_network);
-	if (c->verdict == KCS_VERDICT_EXEMPT) {
+	kcs_json_kbool(g, "hostNetwork", x->host_network);
+	exposure_props(g, x);
+	if (x->verdict == KCS_VERDICT_EXEMPT) {
 		kcs_json_str(g, "exemption");
 		yajl_gen_map_open(g);
-		kcs_json_kv(g, "source", c->exempt_source == KCS_EXEMPT_FILE
+		kcs_json_kv(g, "source", x->exempt_source == KCS_EXEMPT_FILE
 						 ? "file" : "annotation");
-		kcs_json_kv(g, "reason", c->exempt_reason);
+		kcs_json_kv(g, "reason", x->exempt_reason);
 		kcs_json_kv(g, "expires",
-			    c->exempt_expires[0] ? c->exempt_expires : NULL);
-		if (c->exempt_line)
-			kcs_json_kint(g, "line", (long long)c->exempt_line);
+			    x->exempt_expires[0] ? x->exempt_expires : NULL);
+		if (x->exempt_line)
+			kcs_json_kint(g, "line", (long long)x->exempt_line);
 		yajl_gen_map_close(g);
+	} else if ((rc = remediation_props(s, x, err))) {
+		return rc;
 	}
+	yajl_gen_map_close(g);
+	yajl_gen_map_close(g);
+	return KCS_OK;
+}
+
+static enum kcs_err pod_result(struct sarif_report *s, const struct kcs_row *x,
+			       struct kcs_error *err)
+{
+	yajl_gen g = s->j.g;
+	struct kcs_name ns, pod;
+	struct dkey k;
+	const char *bs;
+	enum kcs_err rc;
+
+	if (x->ns_len > KCS_NAME_MAX || x->pod_len > KCS_NAME_MAX)
+		return kcs_error_set(err, KCS_ERR_INTERNAL, "a spooled name is too long");
+	memcpy(ns.s, x->ns, x->ns_len);
+	ns.len = x->ns_len;
+	memcpy(pod.s, x->pod, x->pod_len);
+	pod.len = x->pod_len;
+	if ((rc = set_fqn(s, &ns, &pod, NULL, err)) ||
+	    (rc = set_msg(s, "pod ", &pod, "",
+			  kcs_pod_reason_text(x->pod_reason), err)))
+		return rc;
+	result_open(s, "fail");
+	if ((rc = row_location(s, x, x->pod, x->pod_len, "object", err)))
+		return rc;
+	fingerprint(g, x, "", 0, 100u + (unsigned)x->pod_reason);
+	memset(&k, 0, sizeof(k));
+	k.level = KCS_DRIFT_LEVEL_POD;
+	k.ns = x->ns, k.ns_len = x->ns_len;
+	k.kind = x->wkind, k.kind_len = strlen(x->wkind);
+	k.name = x->wname, k.name_len = x->wname_len;
+	k.cname = "";
+	if ((bs = baseline_state(s, &k, KCS_VERDICT_FAIL)))
+		kcs_json_kv(g, "baselineState", bs);
+	kcs_json_str(g, "properties");
+	yajl_gen_map_open(g);
+	row_pod_props(g, x);
+	kcs_json_kv(g, "verdict", kcs_verdict_name(x->pod_verdict));
+	kcs_json_kv(g, "reason", kcs_pod_reason_name(x->pod_reason));
 	yajl_gen_map_close(g);
 	yajl_gen_map_close(g);
 	return KCS_OK;
@@ -292,42 +726,85 @@ static enum kcs_err sarif_pod(struct kcs_report *rep, const struct kcs_pod *pod,
 			      struct kcs_error *err)
 {
 	struct sarif_report *s = (struct sarif_report *)rep;
-	yajl_gen g = s->j.g;
+
+	return kcs_rows_add_pod(s->rows, pod, err);
+}
+
+/* Every pod's results, workload by workload. */
+static enum kcs_err pod_results(struct sarif_report *s,
+				const struct kcs_scan_result *res,
+				struct kcs_error *err)
+{
+	const struct kcs_row *x;
 	enum kcs_err rc;
+
+	if ((rc = kcs_rows_add_workloads(s->rows, res->workloads, err)) ||
+	    (rc = kcs_rows_sort(s->rows, err)))
+		return rc;
+	for (;;) {
+		if ((rc = kcs_rows_next(s->rows, &x, err)))
+			return rc;
+		if (!x)
+			return KCS_OK;
+		switch (x->kind) {
+		case KCS_ROW_WORKLOAD:
+			rc = keep_fix(s, x, err);
+			break;
+		case KCS_ROW_POD:
+			break;
+		case KCS_ROW_POD_FAIL:
+			rc = pod_result(s, x, err);
+			break;
+		case KCS_ROW_CONTAINER:
+			rc = container_result(s, x, err);
+			break;
+		}
+		if (rc)
+			return rc;
+	}
+}
+
+/* --probe-admission: what admission did, next to the label reading. */
+static void admission_props(yajl_gen g, const struct kcs_ns_entry *e)
+{
+	const struct kcs_probe_result *a = e->admission;
 	size_t i;
 
-	if (pod->reason != KCS_PR_NONE) {
-		if ((rc = set_fqn(s, &pod->ns, &pod->name, NULL, err)) ||
-		    (rc = set_msg(s, "pod ", &pod->name, "",
-				  kcs_pod_reason_text(pod->reason), err)))
-			return rc;
-		result_open(s, "fail");
-		location(g, pod->name.s, pod->name.len, &s->fqn, "object");
-		kcs_json_str(g, "properties");
-		yajl_gen_map_open(g);
-		pod_props(g, pod);
-		kcs_json_kv(g, "verdict", kcs_verdict_name(pod->verdict));
-		kcs_json_kv(g, "reason", kcs_pod_reason_name(pod->reason));
-		yajl_gen_map_close(g);
-		yajl_gen_map_close(g);
-	}
-	for (i = 0; i < pod->n; i++) {
-		const struct kcs_container *c = &pod->containers[i];
+	kcs_json_str(g, "admission");
+	yajl_gen_map_open(g);
+	kcs_json_kv(g, "verdict", kcs_verdict_name(a->verdict));
+	kcs_json_kv(g, "reason", kcs_probe_reason_name(a->reason));
+	kcs_json_kv(g, "message", a->message[0] ? a->message : NULL);
+	kcs_json_kv(g, "labelVerdict", kcs_verdict_name(e->labels_result.verdict));
+	kcs_json_kv(g, "labelReason", kcs_ns_reason_name(e->labels_result.reason));
+	kcs_json_str(g, "probes");
+	yajl_gen_array_open(g);
+	for (i = 0; i < KCS_PROBE_KINDS; i++) {
+		const struct kcs_probe *p = &a->probes[i];
 
-		if (c->verdict != KCS_VERDICT_FAIL &&
-		    c->verdict != KCS_VERDICT_EXEMPT)
+		if (p->outcome == KCS_PROBE_NOT_SENT)
 			continue;
-		if ((rc = container_result(s, pod, c, err)))
-			return rc;
+		yajl_gen_map_open(g);
+		kcs_json_kv(g, "name", kcs_probe_kind_name(p->kind));
+		kcs_json_kv(g, "outcome", kcs_probe_outcome_name(p->outcome));
+		if (p->http_status)
+			kcs_json_kint(g, "httpStatus", p->http_status);
+		kcs_json_kv(g, "message", p->message[0] ? p->message : NULL);
+		kcs_json_kbool(g, "mutated", p->mutated);
+		yajl_gen_map_close(g);
 	}
-	return KCS_OK; /* write errors are sticky: checked at the end */
+	yajl_gen_array_close(g);
+	yajl_gen_map_close(g);
 }
 
 static enum kcs_err namespace_result(struct sarif_report *s,
 				     const struct kcs_ns_entry *e,
 				     struct kcs_error *err)
 {
+	struct kcs_remedy_ns fix = KCS_REMEDY_NS_INIT;
 	yajl_gen g = s->j.g;
+	struct dkey k;
+	const char *bs;
 	enum kcs_err rc;
 	unsigned i;
 
@@ -338,6 +815,12 @@ static enum kcs_err namespace_result(struct sarif_report *s,
 		return rc;
 	result_open(s, "fail");
 	location(g, e->name.s, e->name.len, &s->fqn, "namespace");
+	memset(&k, 0, sizeof(k));
+	k.level = KCS_DRIFT_LEVEL_NAMESPACE;
+	k.ns = e->name.s, k.ns_len = e->name.len;
+	k.kind = k.name = k.cname = "";
+	if ((bs = baseline_state(s, &k, KCS_VERDICT_FAIL)))
+		kcs_json_kv(g, "baselineState", bs);
 	kcs_json_str(g, "properties");
 	yajl_gen_map_open(g);
 	kcs_json_str(g, "namespace");
@@ -356,7 +839,195 @@ static enum kcs_err namespace_result(struct sarif_report *s,
 			kcs_json_str(g, kcs_ns_flag_name(1u << i));
 	yajl_gen_array_close(g);
 	kcs_json_kv(g, "enforce", kcs_psa_level_name(e->result.level));
+	if (e->admission)
+		admission_props(g, e);
+	if (e->present) {
+		if ((rc = kcs_remediate_namespace(e->name.s, e->name.len, &fix,
+						  err)))
+			return rc;
+		kcs_json_str(g, "remediation");
+		kcs_remedy_ns_gen(&fix, g);
+		kcs_remedy_ns_release(&fix);
+	}
 	yajl_gen_map_close(g);
+	yajl_gen_map_close(g);
+	return KCS_OK;
+}
+
+/* A failure of the baseline fixed or gone since: kind pass, "absent". */
+static enum kcs_err absent_result(struct sarif_report *s,
+				  const struct kcs_drift_item *it,
+				  struct kcs_error *err)
+{
+	yajl_gen g = s->j.g;
+
+	kcs_buf_reset(&s->fqn);
+	kcs_buf_add(&s->fqn, it->ns, it->ns_len);
+	if (it->level != KCS_DRIFT_LEVEL_NAMESPACE) {
+		kcs_buf_addch(&s->fqn, '/');
+		kcs_buf_add(&s->fqn, it->workload_kind, it->workload_kind_len);
+		kcs_buf_addch(&s->fqn, '/');
+		kcs_buf_add(&s->fqn, it->workload_name, it->workload_name_len);
+	}
+	kcs_buf_reset(&s->msg);
+	kcs_buf_addf(&s->msg, "%s since the baseline, which failed it: %s",
+		     kcs_drift_state_name(it->state), it->reason);
+	if (s->fqn.err)
+		return buf_error(&s->fqn, err);
+	if (s->msg.err)
+		return buf_error(&s->msg, err);
+	yajl_gen_map_open(g);
+	kcs_json_kv(g, "ruleId", s->rule_id);
+	kcs_json_kint(g, "ruleIndex", 0);
+	kcs_json_kv(g, "kind", "pass");
+	kcs_json_kv(g, "level", "none");
+	kcs_json_str(g, "message");
+	yajl_gen_map_open(g);
+	kcs_json_str(g, "text");
+	kcs_json_strn(g, s->msg.buf, s->msg.len);
+	yajl_gen_map_close(g);
+	s->results++;
+	if (it->level == KCS_DRIFT_LEVEL_NAMESPACE)
+		location(g, it->ns, it->ns_len, &s->fqn, "namespace");
+	else
+		location(g, it->workload_name, it->workload_name_len, &s->fqn,
+			 "resource");
+	kcs_json_kv(g, "baselineState", "absent");
+	kcs_json_str(g, "properties");
+	yajl_gen_map_open(g);
+	kcs_json_str(g, "namespace");
+	kcs_json_strn(g, it->ns, it->ns_len);
+	if (it->level != KCS_DRIFT_LEVEL_NAMESPACE) {
+		kcs_json_str(g, "workload");
+		yajl_gen_map_open(g);
+		kcs_json_str(g, "kind");
+		kcs_json_strn(g, it->workload_kind, it->workload_kind_len);
+		kcs_json_str(g, "name");
+		kcs_json_strn(g, it->workload_name, it->workload_name_len);
+		yajl_gen_map_close(g);
+	}
+	if (it->level == KCS_DRIFT_LEVEL_CONTAINER) {
+		kcs_json_str(g, "container");
+		kcs_json_strn(g, it->container_name, it->container_name_len);
+		kcs_json_kv(g, "containerType", kcs_ctype_name(it->container_type));
+	}
+	kcs_json_kv(g, "driftState", kcs_drift_state_name(it->state));
+	kcs_json_kv(g, "baselineReason", it->reason);
+	yajl_gen_map_close(g);
+	yajl_gen_map_close(g);
+	return KCS_OK;
+}
+
+static enum kcs_err absent_results(struct sarif_report *s,
+				   const struct kcs_drift *d,
+				   struct kcs_error *err)
+{
+	const struct kcs_drift_item *items;
+	size_t n, i;
+	enum kcs_err rc;
+
+	items = kcs_drift_items(d, KCS_DRIFT_FIXED_ITEMS, &n);
+	for (i = 0; i < n; i++)
+		if (items[i].state != KCS_DRIFT_EXEMPTED && /* still a result */
+		    (rc = absent_result(s, &items[i], err)))
+			return rc;
+	return KCS_OK;
+}
+
+/* run.properties.drift: the counts, the lists a result cannot carry. */
+static void drift_props(yajl_gen g, const struct kcs_drift *d)
+{
+	const struct kcs_drift_baseline *b = kcs_drift_baseline(d);
+	const struct kcs_drift_item *items;
+	size_t n, i;
+
+	kcs_json_str(g, "drift");
+	yajl_gen_map_open(g);
+	kcs_json_str(g, "baseline");
+	yajl_gen_map_open(g);
+	kcs_json_kv(g, "file", b->file);
+	kcs_json_kv(g, "finishedAt", b->finished_at[0] ? b->finished_at : NULL);
+	kcs_json_kbool(g, "complete", b->complete);
+	yajl_gen_map_close(g);
+	kcs_json_kint(g, "newFailures",
+		      (long long)kcs_drift_count(d, KCS_DRIFT_NEW_FAILURES));
+	kcs_json_kint(g, "fixed",
+		      (long long)kcs_drift_count(d, KCS_DRIFT_FIXED_ITEMS));
+	kcs_json_kint(g, "unknown",
+		      (long long)kcs_drift_count(d, KCS_DRIFT_UNKNOWN_ITEMS));
+	kcs_json_kint(g, "stillFailing",
+		      (long long)kcs_drift_count(d, KCS_DRIFT_STILL_FAILING_ITEMS));
+	kcs_json_str(g, "unknownItems");
+	yajl_gen_array_open(g);
+	items = kcs_drift_items(d, KCS_DRIFT_UNKNOWN_ITEMS, &n);
+	for (i = 0; i < n; i++) {
+		yajl_gen_map_open(g);
+		kcs_json_str(g, "namespace");
+		kcs_json_strn(g, items[i].ns, items[i].ns_len);
+		kcs_json_str(g, "workload");
+		if (items[i].level == KCS_DRIFT_LEVEL_NAMESPACE) {
+			yajl_gen_null(g);
+		} else {
+			yajl_gen_map_open(g);
+			kcs_json_str(g, "kind");
+			kcs_json_strn(g, items[i].workload_kind,
+				      items[i].workload_kind_len);
+			kcs_json_str(g, "name");
+			kcs_json_strn(g, items[i].workload_name,
+				      items[i].workload_name_len);
+			yajl_gen_map_close(g);
+		}
+		kcs_json_str(g, "container");
+		if (items[i].level == KCS_DRIFT_LEVEL_CONTAINER)
+			kcs_json_strn(g, items[i].container_name,
+				      items[i].container_name_len);
+		else
+			yajl_gen_null(g);
+		kcs_json_kv(g, "reason", items[i].reason);
+		yajl_gen_map_close(g);
+	}
+	yajl_gen_array_close(g);
+	kcs_json_str(g, "newNamespaces");
+	yajl_gen_array_open(g);
+	items = kcs_drift_items(d, KCS_DRIFT_NEW_NAMESPACES, &n);
+	for (i = 0; i < n; i++)
+		kcs_json_strn(g, items[i].ns, items[i].ns_len);
+	yajl_gen_array_close(g);
+	kcs_json_str(g, "removedNamespaces");
+	yajl_gen_array_open(g);
+	items = kcs_drift_items(d, KCS_DRIFT_REMOVED_NAMESPACES, &n);
+	for (i = 0; i < n; i++)
+		kcs_json_strn(g, items[i].ns, items[i].ns_len);
+	yajl_gen_array_close(g);
+	yajl_gen_map_close(g);
+}
+
+/* run.properties.runtimes: nodes per container runtime. */
+static enum kcs_err runtime_props(yajl_gen g, const struct kcs_scan_result *res,
+				  struct kcs_error *err)
+{
+	struct kcs_runtime_count *rows = NULL;
+	size_t n = 0, i;
+	enum kcs_err rc;
+
+	kcs_json_str(g, "runtimes");
+	yajl_gen_map_open(g);
+	kcs_json_kbool(g, "nodesRead", res->nodes != NULL);
+	kcs_json_str(g, "nodes");
+	yajl_gen_array_open(g);
+	if (res->nodes) {
+		if ((rc = kcs_nodes_summary(res->nodes, &rows, &n, err)))
+			return rc;
+		for (i = 0; i < n; i++) {
+			yajl_gen_map_open(g);
+			kcs_json_kv(g, "runtime", kcs_runtime_name(rows[i].runtime));
+			kcs_json_kv(g, "version", rows[i].version);
+			kcs_json_kint(g, "nodes", (long long)rows[i].nodes);
+			yajl_gen_map_close(g);
+		}
+		kcs_free(rows);
+	}
+	yajl_gen_array_close(g);
 	yajl_gen_map_close(g);
 	return KCS_OK;
 }
@@ -428,8 +1099,11 @@ static void invocation(yajl_gen g, const struct kcs_scan_result *res)
 	yajl_gen_array_close(g);
 }
 
-static void run_properties(yajl_gen g, const struct kcs_scan_result *res)
+static enum kcs_err run_properties(yajl_gen g,
+				   const struct kcs_scan_result *res,
+				   struct kcs_error *err)
 {
+	enum kcs_err rc;
 	const struct kcs_control *c = res->meta->control;
 	struct kcs_identity id;
 	char ts[32];
@@ -467,7 +1141,12 @@ static void run_properties(yajl_gen g, const struct kcs_scan_result *res)
 	kcs_json_kbool(g, "complete", res->complete);
 	kcs_json_str(g, "summary");
 	kcs_json_summary(g, res);
+	if (res->runtime_aware && (rc = runtime_props(g, res, err)))
+		return rc;
+	if (res->drift)
+		drift_props(g, res->drift);
 	yajl_gen_map_close(g);
+	return KCS_OK;
 }
 
 static enum kcs_err sarif_end(struct kcs_report *rep,
@@ -479,10 +1158,16 @@ static enum kcs_err sarif_end(struct kcs_report *rep,
 	enum kcs_err rc;
 	size_t i;
 
+	if (res->drift && (rc = drift_index(s, res->drift, err)))
+		return rc;
+	if ((rc = pod_results(s, res, err)))
+		return rc;
 	for (i = 0; i < res->n_ns; i++)
 		if (res->ns_sorted[i]->result.verdict == KCS_VERDICT_FAIL &&
 		    (rc = namespace_result(s, res->ns_sorted[i], err)))
 			return rc;
+	if (res->drift && (rc = absent_results(s, res->drift, err)))
+		return rc;
 	yajl_gen_array_close(g); /* results */
 	invocation(g, res);
 	if (res->meta->cluster_name) {
@@ -497,7 +1182,8 @@ static enum kcs_err sarif_end(struct kcs_report *rep,
 		yajl_gen_map_close(g);
 	}
 	kcs_json_kv(g, "columnKind", "unicodeCodePoints");
-	run_properties(g, res);
+	if ((rc = run_properties(g, res, err)))
+		return rc;
 	yajl_gen_map_close(g); /* run */
 	yajl_gen_array_close(g); /* runs */
 	yajl_gen_map_close(g);
@@ -513,6 +1199,10 @@ static void sarif_free(struct kcs_report *rep)
 	kcs_jsonout_release(&s->j);
 	kcs_buf_release(&s->fqn);
 	kcs_buf_release(&s->msg);
+	kcs_buf_release(&s->fix);
+	kcs_rows_free(s->rows);
+	kcs_free(s->dmap);
+	kcs_free(s->dlist);
 	kcs_free(s);
 }
 
@@ -536,7 +1226,10 @@ struct kcs_report *kcs_report_sarif_new(FILE *out)
 	/* a name, the longest reason text and some words: 4 KiB is ample;
 	 * --cluster-name is bounded by the command line, so allow more */
 	kcs_buf_init(&s->msg, 64 * 1024);
-	if (kcs_jsonout_init(&s->j, out)) {
+	kcs_buf_init(&s->fix, 3 * KCS_REMEDY_TEXT_MAX);
+	s->rows = kcs_rows_new();
+	if (!s->rows || kcs_jsonout_init(&s->j, out)) {
+		kcs_rows_free(s->rows);
 		kcs_free(s);
 		return NULL;
 	}

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import unittest
+import urllib.parse
 import xml.etree.ElementTree as ET
 
 import kcs
@@ -68,54 +69,300 @@ def prom_families(data):
     return fams
 
 
+CONTAINER_REASONS = ("MALFORMED", "PRIVILEGED", "ADD_NET_RAW", "ADD_ALL",
+                     "DROP_PREFIXED_INEFFECTIVE", "NO_SECURITY_CONTEXT",
+                     "NO_CAPABILITIES", "NO_MATCHING_DROP")
+NS_CASE = "namespace admission (Pod Security)"
+
+
+def wl_key(p):
+    """A JSON pod's workload key: (namespace, kind, name)."""
+    return (p["namespace"], p["workload"]["kind"], p["workload"]["name"])
+
+
+def case_name(w):
+    """A workload's JUnit testcase name: a bare pod by itself."""
+    return w["name"] if w["kind"] == "Pod" else "%s/%s" % (w["kind"], w["name"])
+
+
+def check_junit(test, rep, xml_bytes):
+    """Every namespace a suite, every workload of it a testcase, as the JSON
+    report says (verdicts, pods failing of total, failing containers,
+    remediation); a namespace testcase when it FAILs or was probed."""
+    root, suites = junit_suites(xml_bytes)
+    test.assertEqual(set(suites) - {"kubecapscan", "kubecapscan drift"},
+                     {n["name"] for n in rep["namespaces"]})
+    pods_of = {}
+    for p in rep["pods"]:
+        pods_of.setdefault(wl_key(p), []).append(p)
+    failures = 0
+    for ns in rep["namespaces"]:
+        with test.subTest(namespace=ns["name"]):
+            suite, props = suites[ns["name"]]
+            cases = suite.findall("testcase")
+            ns_case = [c for c in cases if c.get("name") == NS_CASE]
+            test.assertEqual(len(ns_case),
+                             int(ns["verdict"] == "FAIL" or ns.get("admission") is not None))
+            wls = sorted((w for w in rep["workloads"] if w["namespace"] == ns["name"]),
+                         key=lambda w: (w["kind"].encode(), w["name"].encode()))
+            wl_cases = [c for c in cases if c not in ns_case]
+            # one testcase per workload, sorted by kind and name
+            test.assertEqual([c.get("name") for c in wl_cases], [case_name(w) for w in wls])
+            test.assertEqual(int(suite.get("tests")), len(cases))
+            for c, w in zip(wl_cases, wls):
+                test.assertEqual(c.get("classname"), ns["name"])
+                outcome = [x.tag for x in c if x.tag != "system-out"]
+                want = {"FAIL": ["failure"], "PASS": [], "NOT_APPLICABLE": ["skipped"],
+                        "EXEMPT": ["skipped"], "UNKNOWN": ["skipped"]}[w["verdict"]]
+                test.assertEqual(outcome, want, case_name(w))
+                if w["verdict"] != "FAIL":
+                    continue
+                failures += 1
+                fail = c.find("failure")
+                msg, body = fail.get("message"), fail.text
+                test.assertTrue(msg.startswith("%d of %d pods fail: " % (
+                    w["pods"]["fail"], w["pods"]["total"])), msg)
+                pods = pods_of[(w["namespace"], w["kind"], w["name"])]
+                bad = [x for p in pods for x in p["containers"] if x["verdict"] == "FAIL"]
+                for x in bad:  # every failing container, in words, once
+                    phrase = "container '%s' (%s): %s: %s" % (
+                        x["name"], x["type"], x["reason"], x["message"])
+                    test.assertEqual(msg.count(phrase), 1, phrase)
+                pod_reasons = [p["reason"] for p in pods if p["reason"]]
+                test.assertIn(fail.get("type"), pod_reasons + [x["reason"] for x in bad])
+                failing = [p["name"] for p in pods if p["verdict"] == "FAIL"]
+                for name in failing[:8]:
+                    test.assertIn(name, body)
+                fix = w["remediation"]
+                if fix and fix["kubectl"]:
+                    test.assertIn("\nfix: " + fix["kubectl"], body)
+                for note in (fix or {}).get("notes", []):
+                    test.assertIn("\nnote: " + note, body)
+            if ns_case:
+                failures += ns["verdict"] == "FAIL"
+            test.assertEqual(props["namespace.verdict"], ns["verdict"])
+            test.assertEqual(props["control.id"], rep["control"]["id"])
+            test.assertEqual(props["benchmark.version"], rep["control"]["version"])
+            test.assertEqual(props["kubecapscan.version"], rep["tool"]["version"])
+            test.assertEqual(props["scan.time"], rep["startedAt"])
+            test.assertEqual(suite.get("timestamp"), rep["startedAt"])
+    s = rep["summary"]
+    test.assertEqual(failures, s["workloads"]["fail"] + s["namespaces"]["fail"])
+    drift = rep.get("drift")
+    want = failures + (len(drift["newFailures"]) if drift else 0)
+    test.assertEqual(int(root.get("failures")), want)
+
+
+def check_sarif_workloads(test, rep, run):
+    """Every container result names its pod's workload, and carries the
+    workload's remediation as the JSON report has it."""
+    pods = {(p["namespace"], p["name"]): p for p in rep["pods"]}
+    wls = {(w["namespace"], w["kind"], w["name"]): w for w in rep["workloads"]}
+    for r in run["results"]:
+        props = r["properties"]
+        if "container" not in props or r.get("baselineState") == "absent":
+            continue
+        p = pods[(props["namespace"], props["pod"])]
+        key = wl_key(p)
+        lls = r["locations"][0]["logicalLocations"]
+        test.assertEqual(lls[1], {"name": key[2], "fullyQualifiedName": "/".join(key),
+                                  "kind": "resource"})
+        test.assertEqual(props["workload"]["kind"], key[1])
+        test.assertIn("kubecapscanWorkload/v1", r["partialFingerprints"])
+        fix = wls[key]["remediation"]
+        if props["verdict"] == "FAIL":
+            test.assertEqual(props.get("remediation"), fix, "/".join(key))
+        c = [x for x in p["containers"] if x["name"] == props["container"]][0]
+        if "exposure" in c:
+            test.assertEqual(props["exposure"]["effective"], c["exposure"]["effective"])
+            test.assertEqual(props["exposure"]["reason"], c["exposure"]["reason"])
+        else:
+            test.assertNotIn("exposure", props)
+        if p.get("source"):
+            loc = r["locations"][0]["physicalLocation"]
+            test.assertEqual(urllib.parse.unquote(loc["artifactLocation"]["uri"]),
+                             ("file://" if p["source"]["file"].startswith("/") else "")
+                             + p["source"]["file"])
+            test.assertEqual(loc["region"]["startLine"], p["source"]["line"])
+
+
+def drift_key(item):
+    """A drift item (JSON) as (namespace, kind, name, container type, name)."""
+    w, c = item["workload"], item["container"]
+    return (item["namespace"], w and w["kind"], w and w["name"],
+            c and c["type"], c and c["name"])
+
+
+def check_drift(test, rep, data, table):
+    """Every format carries the JSON report's drift: the same items in the
+    same lists, and the same counts."""
+    d = rep["drift"]
+    new, fixed, unknown = d["newFailures"], d["fixed"], d["unknown"]
+
+    # JUnit: a failing testcase per new failure, a passing one per fixed
+    _, suites = junit_suites(data["junit"])
+    suite, props = suites["kubecapscan drift"]
+    cases = suite.findall("testcase")
+    test.assertEqual(int(suite.get("tests")), len(new) + len(fixed) + len(unknown))
+    test.assertEqual(int(suite.get("failures")), len(new))
+    test.assertEqual(int(suite.get("skipped")), len(unknown))
+    test.assertEqual(len([c for c in cases if c.find("failure") is not None]), len(new))
+    test.assertEqual(props["drift.stillFailing"], str(d["stillFailing"]))
+    test.assertEqual(props["drift.baseline.file"], d["baseline"]["file"])
+    names = [(c.get("classname"), c.get("name")) for c in cases]
+    for it in new + fixed + unknown:
+        k = drift_key(it)
+        if k[1] is None:
+            want = (k[0], "namespace")
+        elif k[3] is None:
+            want = (k[0], "%s/%s pod" % (k[1], k[2]))
+        else:
+            want = (k[0], "%s/%s container '%s' (%s)" % (k[1], k[2], k[4], k[3]))
+        test.assertIn(want, names)
+
+    # SARIF: new / unchanged on the results, absent for fixed and gone
+    run = json.loads(data["sarif"])["runs"][0]
+    pods = {(p["namespace"], p["name"]): p for p in rep["pods"]}
+
+    def result_key(r):
+        props = r["properties"]
+        if r["locations"][0]["logicalLocations"][0]["kind"] == "namespace":
+            return (props["namespace"], None, None, None, None)
+        if r.get("baselineState") == "absent":
+            w = props["workload"]
+            return (props["namespace"], w["kind"], w["name"],
+                    props.get("containerType"), props.get("container"))
+        p = pods[(props["namespace"], props["pod"])]
+        if "container" in props:
+            return wl_key(p) + (props["containerType"], props["container"])
+        return wl_key(p) + (None, None)
+    states = {}
+    for r in run["results"]:
+        states.setdefault(r.get("baselineState"), set()).add(result_key(r))
+    test.assertEqual(states.get("new", set()), {drift_key(i) for i in new})
+    test.assertEqual(states.get("absent", set()),
+                     {drift_key(i) for i in fixed if i["state"] != "exempted"})
+    test.assertEqual(states.get("updated", set()),
+                     {drift_key(i) for i in fixed if i["state"] == "exempted"})
+    test.assertEqual(len(states.get("unchanged", set())), d["stillFailing"])
+    test.assertNotIn(None, {r.get("baselineState") for r in run["results"]
+                            if not r.get("suppressions")})
+    for r in run["results"]:
+        if r.get("baselineState") == "absent":
+            test.assertEqual((r["kind"], r["level"]), ("pass", "none"))
+    rd = run["properties"]["drift"]
+    test.assertEqual((rd["newFailures"], rd["fixed"], rd["unknown"], rd["stillFailing"]),
+                     (len(new), len(fixed), len(unknown), d["stillFailing"]))
+    test.assertEqual(rd["newNamespaces"], d["newNamespaces"])
+    test.assertEqual(rd["removedNamespaces"], d["removedNamespaces"])
+
+    # Prometheus: the counts
+    fams = prom_families(data["prometheus"])
+
+    def gauge(name):
+        (labels, v), = fams[name]["samples"]
+        return v
+    test.assertEqual(gauge("kubecapscan_drift_new_failures"), len(new))
+    test.assertEqual(gauge("kubecapscan_drift_fixed"), len(fixed))
+    test.assertEqual(gauge("kubecapscan_drift_unknown"), len(unknown))
+    test.assertEqual(gauge("kubecapscan_drift_still_failing"), d["stillFailing"])
+    test.assertEqual(gauge("kubecapscan_drift_new_namespaces"), len(d["newNamespaces"]))
+    test.assertEqual(gauge("kubecapscan_drift_removed_namespaces"),
+                     len(d["removedNamespaces"]))
+
+    # policy report: a result per item, in its list
+    pr = json.loads(data["policyreport"])
+    got = {}
+    for r in pr["results"]:
+        if r["rule"] != "baseline-drift":
+            continue
+        props = r["properties"]
+        ref = r["resources"][0]
+        if ref["kind"] == "Namespace":
+            k = (ref["name"], None, None, None, None)
+        else:
+            k = (ref["namespace"], props["workloadKind"], props["workloadName"],
+                 props.get("containerType"), props.get("container"))
+        got.setdefault(props["driftList"], []).append((k, r["result"]))
+    want = {"newFailures": [(drift_key(i), "fail") for i in new],
+            "fixed": [(drift_key(i), "warn" if i["state"] == "exempted" else "pass")
+                      for i in fixed],
+            "unknown": [(drift_key(i), "error") for i in unknown]}
+    test.assertEqual(got, {k: v for k, v in want.items() if v})
+    ann = pr["metadata"]["annotations"]
+    test.assertEqual(ann["kubecapscan.io/drift-new-failures"], str(len(new)))
+    test.assertEqual(ann["kubecapscan.io/drift-still-failing"], str(d["stillFailing"]))
+
+    # table: the DRIFT section and the summary line
+    test.assertIn("\nDRIFT since %s" % d["baseline"]["file"], table)
+    test.assertIn("\nnew failures       %d\n" % len(new), table)
+    test.assertIn("\nfixed              %d\n" % len(fixed), table)
+    test.assertIn("\nstill failing      %d\n" % d["stillFailing"], table)
+    test.assertIn("\ndrift       %d new failure%s, %d fixed, %d unknown, %d still failing\n"
+                  % (len(new), "" if len(new) == 1 else "s", len(fixed), len(unknown),
+                     d["stillFailing"]), table)
+    for it in new:
+        test.assertIn(" (%s)\n" % it["state"], table)
+
+
+def check_table_workloads(test, rep, table):
+    """The table's FAILING CONTAINERS section: a line per workload with
+    failing containers, its pods failing of total, and rows whose pod
+    counts add up to the failing containers of its pods."""
+    sec = table[table.index("FAILING CONTAINERS\n"):table.index("\nNAMESPACES\n")]
+    lines = sec.splitlines()[2:]
+    pods_of = {}
+    for p in rep["pods"]:
+        pods_of.setdefault(wl_key(p), []).append(p)
+    groups, cur = {}, None
+    for line in lines:
+        if line.startswith("* "):
+            continue
+        if not line.startswith(" "):
+            ns, wl, verdict, n, _, total = line.split()
+            kind, name = wl.rstrip("*").split("/", 1)
+            cur = (ns, kind, name)
+            groups[cur] = [verdict, int(n), int(total), 0]
+        elif line.startswith("  ") and not line.startswith("   "):
+            groups[cur][3] += int(line.split()[-2])
+    want = {}
+    for w in rep["workloads"]:
+        k = (w["namespace"], w["kind"], w["name"])
+        bad = sum(1 for p in pods_of.get(k, []) for c in p["containers"]
+                  if c["verdict"] in ("FAIL", "EXEMPT")) + \
+            sum(1 for p in pods_of.get(k, []) if p["reason"])
+        if bad:
+            want[k] = [w["verdict"], w["pods"]["fail"], w["pods"]["total"], bad]
+    test.assertEqual(groups, want)
+    s = rep["summary"]["workloads"]
+    test.assertIn("\nworkloads   %d total, %d pass, %d fail, %d not applicable"
+                  % (s["total"], s["pass"], s["fail"], s["notApplicable"]), table)
+    for w in rep["workloads"]:
+        fix = w["remediation"]
+        if fix and fix["kubectl"]:
+            test.assertIn("\n  " + fix["kubectl"] + "\n", table)
+
+
 class Formats(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.rep, cls.data, _ = run_all(DEMO)
+        rc, cls.table, err = kcs.run(DEMO + ["-o", "table"])
+        assert rc == 1, err
+
+    def test_table_matches_the_json_report(self):
+        check_table_workloads(self, self.rep, self.table)
+        # every line fits a 100-column terminal, commands aside
+        for line in self.table.splitlines():
+            if "kubectl " not in line and "JSON patch" not in line:
+                self.assertLessEqual(len(line), 100, line)
 
     def test_every_format_is_valid(self):
         kcs.check_report(json.dumps(self.rep))
         assert_valid(self, self.data)
 
     def test_junit_matches_the_json_report(self):
-        root, suites = junit_suites(self.data["junit"])
-        self.assertEqual(set(suites) - {"kubecapscan"},
-                         {n["name"] for n in self.rep["namespaces"]})
-        for ns in self.rep["namespaces"]:
-            with self.subTest(namespace=ns["name"]):
-                suite, props = suites[ns["name"]]
-                cases = suite.findall("testcase")
-                pods = [p for p in self.rep["pods"] if p["namespace"] == ns["name"]]
-                ns_case = [c for c in cases
-                           if c.get("name") == "namespace admission (Pod Security)"]
-                self.assertEqual(len(ns_case), ns["verdict"] == "FAIL")
-                pod_cases = [c for c in cases if c not in ns_case]
-                # input order within the namespace
-                self.assertEqual([c.get("name") for c in pod_cases],
-                                 [p["name"] for p in pods])
-                for c, p in zip(pod_cases, pods):
-                    self.assertEqual(c.get("classname"), ns["name"])
-                    outcome = [x.tag for x in c if x.tag != "system-out"]
-                    want = {"FAIL": ["failure"], "PASS": [],
-                            "NOT_APPLICABLE": ["skipped"]}[p["verdict"]]
-                    self.assertEqual(outcome, want, p["name"])
-                    if p["verdict"] == "FAIL":
-                        fail = c.find("failure")
-                        bad = [x for x in p["containers"] if x["verdict"] == "FAIL"]
-                        for x in bad:  # every failing container, in words
-                            self.assertIn("container '%s' (%s): %s: %s"
-                                          % (x["name"], x["type"], x["reason"],
-                                             x["message"]), fail.get("message"))
-                        self.assertEqual(fail.get("type"),
-                                         p["reason"] or bad[0]["reason"])
-                self.assertEqual(props["namespace.verdict"], ns["verdict"])
-                self.assertEqual(props["control.id"], self.rep["control"]["id"])
-                self.assertEqual(props["benchmark.version"], self.rep["control"]["version"])
-                self.assertEqual(props["kubecapscan.version"], self.rep["tool"]["version"])
-                self.assertEqual(props["scan.time"], self.rep["startedAt"])
-                self.assertEqual(suite.get("timestamp"), self.rep["startedAt"])
-        s = self.rep["summary"]
-        self.assertEqual(int(root.get("failures")), s["pods"]["fail"] + s["namespaces"]["fail"])
+        check_junit(self, self.rep, self.data["junit"])
 
     def test_sarif_matches_the_json_report(self):
         doc = json.loads(self.data["sarif"])
@@ -142,6 +389,7 @@ class Formats(unittest.TestCase):
                     "MALFORMED", "PRIVILEGED", "ADD_NET_RAW", "ADD_ALL",
                     "DROP_PREFIXED_INEFFECTIVE", "NO_SECURITY_CONTEXT",
                     "NO_CAPABILITIES", "NO_MATCHING_DROP"))
+        check_sarif_workloads(self, self.rep, run)
         inv = run["invocations"][0]
         self.assertTrue(inv["executionSuccessful"])
         self.assertEqual(inv["startTimeUtc"], self.rep["startedAt"])
@@ -172,6 +420,10 @@ class Formats(unittest.TestCase):
         got = {(l["namespace"], l["reason"]): v
                for l, v in fams["kubecapscan_failing_containers"]["samples"]}
         self.assertEqual(got, want)
+        w = s["workloads"]
+        self.assertEqual(by("kubecapscan_workloads", "verdict"),
+                         {"pass": w["pass"], "fail": w["fail"], "unknown": w["unknown"],
+                          "not_applicable": w["notApplicable"], "exempt": w["exempt"]})
         info = fams["kubecapscan_info"]["samples"][0][0]
         self.assertEqual(info["control"], self.rep["control"]["id"])
         self.assertEqual(info["version"], self.rep["tool"]["version"])
@@ -200,6 +452,8 @@ class Formats(unittest.TestCase):
                 pod = [p for p in self.rep["pods"] if p["namespace"] == res["namespace"]
                        and p["name"] == res["name"]][0]
                 self.assertEqual(res["uid"], pod["uid"])
+                self.assertEqual((r["properties"]["workloadKind"], r["properties"]["workloadName"]),
+                                 (pod["workload"]["kind"], pod["workload"]["name"]))
                 got[(res["namespace"], res["name"], r["properties"]["container"])] = r["result"]
         self.assertEqual(got, want)
         ns = {r["resources"][0]["name"]: r["result"] for r in doc["results"]
@@ -263,8 +517,9 @@ class Exemptions(unittest.TestCase):
         why = "ICMP probes need raw sockets (SEC-123) <&>"
 
         _, suites = junit_suites(data["junit"])
+        # the exempt pod's workload (a ReplicaSet, its owner unread)
         case = [c for c in suites["monitoring"][0].findall("testcase")
-                if c.get("name").startswith("blackbox-exporter-")][0]
+                if c.get("name").startswith("ReplicaSet/blackbox-exporter-")][0]
         sk = case.find("skipped")
         self.assertEqual(sk.get("type"), "EXEMPT")
         self.assertIn("ADD_NET_RAW", sk.get("message"))
@@ -441,6 +696,314 @@ class Live(unittest.TestCase):
         pr = json.loads(data["policyreport"])
         self.assertGreaterEqual(pr["summary"]["error"], 1)
         self.assertIn("scan", {r["rule"] for r in pr["results"]})
+
+
+def run_table(args, env=None):
+    rc, out, err = kcs.run(list(args) + ["-o", "table"], env=env)
+    assert rc in (0, 1), "exit %d: %s" % (rc, err)
+    return out
+
+
+class Drift(unittest.TestCase):
+    """--baseline: the JSON report of the demo files is the baseline; the
+    inputs then change (a workload fixed, one regressed, a namespace
+    deleted, one added), and every format carries the same drift."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory(prefix="kcs-drift-")
+        d = cls.tmp.name
+        base = os.path.join(d, "baseline.json")
+        rc, out, err = kcs.run(DEMO + ["-o", "json"])
+        assert rc == 1, err
+        with open(base, "w") as f:
+            f.write(out)
+        with open(kcs.path("testdata", "demo", "pods.json")) as f:
+            pods = json.load(f)
+        with open(kcs.path("testdata", "demo", "namespaces.json")) as f:
+            nss = json.load(f)
+        fixed = regressed = 0
+        for p in pods["items"]:
+            name = p["metadata"]["name"]
+            if name.startswith("nginx-deployment-"):  # fixed
+                for c in p["spec"]["containers"]:
+                    c["securityContext"] = {"capabilities": {"drop": ["ALL"]}}
+                fixed += 1
+            if name.startswith("payments-api-"):  # regressed
+                for c in p["spec"]["containers"]:
+                    c.pop("securityContext", None)
+                regressed += 1
+        assert fixed and regressed
+        nss["items"] = [n for n in nss["items"] if n["metadata"]["name"] != "kube-public"]
+        nss["items"].append({"apiVersion": "v1", "kind": "Namespace",
+                             "metadata": {"name": "brand-new", "uid": "u-brand-new"}})
+        args = []
+        for name, obj in (("namespaces.json", nss), ("pods.json", pods)):
+            path = os.path.join(d, name)
+            with open(path, "w") as f:
+                json.dump(obj, f)
+            args += ["-f", path]
+        args += ["--baseline", base]
+        cls.rep, cls.data, _ = run_all(args)
+        cls.table = run_table(args)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def test_valid(self):
+        kcs.check_report(json.dumps(self.rep))
+        assert_valid(self, self.data)
+
+    def test_the_drift_is_what_changed(self):
+        d = self.rep["drift"]
+        self.assertEqual(d["newNamespaces"], ["brand-new"])
+        self.assertEqual(d["removedNamespaces"], ["kube-public"])
+        new = {drift_key(i) for i in d["newFailures"]}
+        self.assertIn(("brand-new", None, None, None, None), new)
+        self.assertTrue(any(k[2] and k[2].startswith("payments-api-") for k in new), new)
+        fixed = {drift_key(i): i["state"] for i in d["fixed"]}
+        self.assertEqual(fixed[("default", "ReplicaSet", "nginx-deployment-7c79c4bf97",
+                                "container", "nginx")], "fixed")
+        self.assertEqual(fixed[("kube-public", None, None, None, None)], "gone")
+        self.assertGreater(d["stillFailing"], 10)
+
+    def test_every_format_carries_the_drift(self):
+        check_drift(self, self.rep, self.data, self.table)
+
+    def test_workloads_still_match(self):
+        check_junit(self, self.rep, self.data["junit"])
+        check_sarif_workloads(self, self.rep, json.loads(self.data["sarif"])["runs"][0])
+        check_table_workloads(self, self.rep, self.table)
+
+
+class Manifests(unittest.TestCase):
+    """Manifests (-f YAML): SARIF results point at the file and line of
+    the object, as a URI reference (a space in the path is escaped)."""
+
+    def test_physical_locations(self):
+        with tempfile.TemporaryDirectory(prefix="kcs-man ") as d:
+            args = []
+            for name in ("ingress-nginx.yaml", "postgres.yaml", "backup-cronjob.yaml"):
+                dst = os.path.join(d, "my " + name)
+                with open(kcs.path("testdata", "manifests", name)) as f, \
+                        open(dst, "w") as g:
+                    g.write(f.read())
+                args += ["-f", dst]
+            rep, data, _ = run_all(args)
+        assert_valid(self, data)
+        run = json.loads(data["sarif"])["runs"][0]
+        check_sarif_workloads(self, rep, run)
+        phys = [r["locations"][0]["physicalLocation"] for r in run["results"]
+                if "physicalLocation" in r["locations"][0]]
+        self.assertEqual(len(phys), sum(1 for r in run["results"] if "pod" in r["properties"]))
+        self.assertGreater(len(phys), 0)
+        for ph in phys:
+            self.assertTrue(ph["artifactLocation"]["uri"].startswith("file:///"))
+            self.assertIn("/my%20", ph["artifactLocation"]["uri"])
+        # the JUnit testcases are the manifests' objects
+        check_junit(self, rep, data["junit"])
+
+
+def cluster7_copy(d, change):
+    """testdata/cluster7 copied to d, its pods changed by change(pods)."""
+    src = kcs.path("testdata", "cluster7")
+    for name in os.listdir(src):
+        if name.endswith(".json"):
+            with open(os.path.join(src, name)) as f:
+                text = f.read()
+            if name == "pods.json":
+                pods = json.loads(text)
+                change(pods)
+                text = json.dumps(pods)
+            with open(os.path.join(d, name), "w") as f:
+                f.write(text)
+    return d
+
+
+class Cluster7(unittest.TestCase):
+    """The live cluster7 fixture with -A --probe-admission --runtime-aware
+    and --baseline (last run's JSON report, before a fix, a regression and
+    a deleted pod): every format carries the workloads, the admission
+    probe, the exposure and the drift, with the JSON report's counts."""
+
+    ARGS = ["-A", "--probe-admission", "--runtime-aware"]
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory(prefix="kcs-c7-")
+        base = os.path.join(cls.tmp.name, "baseline.json")
+        with Server(data=kcs.path("testdata", "cluster7")) as srv:
+            rc, out, err = kcs.run(cls.ARGS + ["-o", "json"],
+                                   env=srv.env(srv.file("kubeconfig-prober")))
+        assert rc == 1, err
+        with open(base, "w") as f:
+            f.write(out)
+
+        def change(pods):
+            keep = []
+            for p in pods["items"]:
+                name = p["metadata"]["name"]
+                if name == "debug-shell":  # deleted: gone
+                    continue
+                if name.startswith("cache-"):  # fixed
+                    for c in p["spec"]["containers"]:
+                        c["securityContext"] = {"capabilities": {"drop": ["ALL"]}}
+                if name.startswith("payments-api-"):  # regressed
+                    for c in p["spec"]["containers"]:
+                        c.pop("securityContext", None)
+                keep.append(p)
+            pods["items"] = keep
+        data = os.path.join(cls.tmp.name, "data")
+        os.makedirs(data)
+        cluster7_copy(data, change)
+        args = cls.ARGS + ["--baseline", base]
+        with Server(data=data) as srv:
+            env = srv.env(srv.file("kubeconfig-prober"))
+            cls.rep, cls.data, _ = run_all(args, env=env)
+            cls.table = run_table(args, env=env)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def test_valid(self):
+        kcs.check_report(json.dumps(self.rep))
+        assert_valid(self, self.data)
+        self.assertTrue(self.rep["complete"])
+
+    def test_the_drift(self):
+        d = self.rep["drift"]
+        new = {drift_key(i) for i in d["newFailures"]}
+        self.assertIn(("payments", "Deployment", "payments-api", "container", "api"), new)
+        fixed = {drift_key(i): i["state"] for i in d["fixed"]}
+        self.assertEqual(fixed[("legacy-apps", "StatefulSet", "cache", "container", "redis")],
+                         "fixed")
+        self.assertEqual(fixed[("default", "Pod", "debug-shell", "container", "shell")], "gone")
+        check_drift(self, self.rep, self.data, self.table)
+
+    def test_workloads(self):
+        check_junit(self, self.rep, self.data["junit"])
+        run = json.loads(self.data["sarif"])["runs"][0]
+        check_sarif_workloads(self, self.rep, run)
+        check_table_workloads(self, self.rep, self.table)
+        fams = prom_families(self.data["prometheus"])
+        w = self.rep["summary"]["workloads"]
+        self.assertEqual({l["verdict"]: v for l, v in fams["kubecapscan_workloads"]["samples"]},
+                         {"pass": w["pass"], "fail": w["fail"], "unknown": w["unknown"],
+                          "not_applicable": w["notApplicable"], "exempt": w["exempt"]})
+        self.assertEqual(run["properties"]["summary"], self.rep["summary"])
+
+    def test_admission(self):
+        probed = {n["name"]: n for n in self.rep["namespaces"] if n["admission"]}
+        self.assertEqual(len(probed), len(self.rep["namespaces"]))
+        # JUnit: a namespace testcase per probed namespace, the probes in it
+        _, suites = junit_suites(self.data["junit"])
+        for name, n in probed.items():
+            suite, props = suites[name]
+            a = n["admission"]
+            self.assertEqual(props["namespace.admission.verdict"], a["verdict"])
+            self.assertEqual(props["namespace.admission.reason"], a["reason"])
+            self.assertEqual(props["namespace.labels.verdict"], a["labelVerdict"])
+            case = [c for c in suite.findall("testcase") if c.get("name") == NS_CASE][0]
+            out = case.find("system-out").text
+            self.assertIn("admission probe: %s %s" % (a["verdict"], a["reason"]), out)
+            self.assertIn("labels: %s %s" % (a["labelVerdict"], a["labelReason"]), out)
+            for pr in a["probes"]:
+                self.assertIn("probe %s (%s): %s" % (pr["name"], pr["podName"], pr["outcome"]),
+                              out)
+            outcome = [x.tag for x in case if x.tag != "system-out"]
+            self.assertEqual(outcome, {"FAIL": ["failure"], "PASS": [],
+                                       "UNKNOWN": ["skipped"]}[n["verdict"]], name)
+        # SARIF: failing namespaces carry the probe
+        run = json.loads(self.data["sarif"])["runs"][0]
+        for r in run["results"]:
+            if r["locations"][0]["logicalLocations"][0]["kind"] != "namespace" or \
+                    r.get("baselineState") == "absent":
+                continue
+            a = probed[r["properties"]["namespace"]]["admission"]
+            self.assertEqual(r["properties"]["admission"]["verdict"], a["verdict"])
+            self.assertEqual(r["properties"]["admission"]["labelReason"], a["labelReason"])
+            self.assertEqual(len(r["properties"]["admission"]["probes"]), len(a["probes"]))
+        # Prometheus: one series per probed namespace
+        fams = prom_families(self.data["prometheus"])
+        self.assertEqual({l["namespace"]: (l["verdict"], l["reason"])
+                          for l, v in fams["kubecapscan_admission_probe"]["samples"]},
+                         {k: (n["admission"]["verdict"], n["admission"]["reason"])
+                          for k, n in probed.items()})
+        # policy report: the namespace results
+        pr = json.loads(self.data["policyreport"])
+        got = {r["resources"][0]["name"]: r["properties"] for r in pr["results"]
+               if r["rule"] == "pod-security-restricted"}
+        for name, n in probed.items():
+            a = n["admission"]
+            self.assertEqual((got[name]["admissionVerdict"], got[name]["admissionReason"],
+                              got[name]["labelVerdict"]),
+                             (a["verdict"], a["reason"], a["labelVerdict"]))
+            for p in a["probes"]:
+                self.assertEqual(got[name]["probe." + p["name"]], p["outcome"])
+        # table: the probe next to the labels
+        for name, n in probed.items():
+            a = n["admission"]
+            self.assertIn("admission probe: %s %s; labels: %s %s" % (
+                a["verdict"], a["reason"], a["labelVerdict"], a["labelReason"]), self.table)
+        by = {}
+        for n in probed.values():
+            by[n["admission"]["verdict"]] = by.get(n["admission"]["verdict"], 0) + 1
+        self.assertIn("\nadmission   %d namespaces probed: %d deny NET_RAW, %d admit it, "
+                      "%d unknown\n" % (len(probed), by.get("PASS", 0), by.get("FAIL", 0),
+                                        by.get("UNKNOWN", 0)), self.table)
+
+    def test_exposure(self):
+        ctrs = [(p, c) for p in self.rep["pods"] for c in p["containers"]]
+        self.assertTrue(all("exposure" in c for _, c in ctrs))
+        fams = prom_families(self.data["prometheus"])
+        want = {}
+        for _, c in ctrs:
+            e = c["exposure"]["effective"].lower()
+            want[e] = want.get(e, 0) + 1
+        got = {l["effective"]: v for l, v in fams["kubecapscan_container_exposure"]["samples"]}
+        self.assertEqual({k: v for k, v in got.items() if v}, want)
+        self.assertEqual(set(got), {"exposed", "warn", "unknown", "not_exposed",
+                                    "not_applicable"})
+        nodes = {}
+        for r in self.rep["runtimes"]["nodes"]:
+            nodes[r["runtime"]] = nodes.get(r["runtime"], 0) + r["nodes"]
+        got = {l["runtime"]: v for l, v in fams["kubecapscan_nodes"]["samples"]}
+        self.assertEqual({k: v for k, v in got.items() if v}, nodes)
+        run = json.loads(self.data["sarif"])["runs"][0]
+        self.assertEqual(run["properties"]["runtimes"]["nodes"], self.rep["runtimes"]["nodes"])
+        # policy report: every container result has the pod's exposure
+        pods = {(p["namespace"], p["name"]): p for p in self.rep["pods"]}
+        n = 0
+        for r in json.loads(self.data["policyreport"])["results"]:
+            if r["rule"] != "drop-net-raw":
+                continue
+            res = r["resources"][0]
+            c = [x for x in pods[(res["namespace"], res["name"])]["containers"]
+                 if x["name"] == r["properties"]["container"]][0]
+            self.assertEqual((r["properties"]["exposure"], r["properties"]["exposureReason"]),
+                             (c["exposure"]["effective"], c["exposure"]["reason"]))
+            n += 1
+        self.assertEqual(n, len(ctrs))
+        # JUnit and the table: each failing container's exposure and runtime
+        _, suites = junit_suites(self.data["junit"])
+        for p, c in ctrs:
+            if c["verdict"] != "FAIL":
+                continue
+            rt = p["runtime"]["name"]
+            line = "exposure: %s %s%s" % (c["exposure"]["effective"], c["exposure"]["reason"],
+                                          " on " + rt if p["runtime"]["node"] == "KNOWN" else "")
+            self.assertIn(line, self.table)
+            w = p["workload"]
+            case = [x for x in suites[p["namespace"]][0].findall("testcase")
+                    if x.get("name") == case_name(dict(w, namespace=p["namespace"]))][0]
+            self.assertIn("\n  " + line, case.find("failure").text)
+        self.assertIn("exposure: WARN CRIO_DEFAULT_EXCLUDES_NET_RAW on cri-o", self.table)
+        rts = ", ".join("%s %s (%d node%s)" % (r["runtime"], r["version"], r["nodes"],
+                                               "" if r["nodes"] == 1 else "s")
+                        for r in self.rep["runtimes"]["nodes"])
+        self.assertIn("\nruntimes    %s\n" % rts, self.table)
 
 
 def make_pods(path, n_pods, n_ns):

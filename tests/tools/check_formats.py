@@ -171,8 +171,14 @@ def junit_errors(data):
     totals = {"tests": 0, "failures": 0, "errors": 0}
     for i, suite in enumerate(root):
         got = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+        seen = set()
         for tc in suite.iter("testcase"):
             got["tests"] += 1
+            # CI tools key a test's history by class and name: one each
+            key = (tc.get("classname"), tc.get("name"))
+            if key in seen:
+                errors.append("suite %r: testcase %r twice" % (suite.get("name"), key))
+            seen.add(key)
             outcomes = [c.tag for c in tc if c.tag in ("failure", "error", "skipped")]
             if len(outcomes) > 1:
                 errors.append("suite %d testcase %r: %s" % (i, tc.get("name"), outcomes))
@@ -222,7 +228,28 @@ def sarif_errors(data):
                                    for ll in l["logicalLocations"])
                                for l in locs):
             errors.append("results[%d]: no logical location" % i)
+        # SARIF 2.1.0 3.27.10: a result that is not kind "fail" has level
+        # "none"; a fixed finding must never read as an error
+        if res.get("kind", "fail") != "fail" and res.get("level", "none") != "none":
+            errors.append("results[%d]: kind %r with level %r"
+                          % (i, res.get("kind"), res.get("level")))
+        if res.get("baselineState") == "absent" and res.get("kind") != "pass":
+            errors.append("results[%d]: absent from this run but kind %r"
+                          % (i, res.get("kind")))
+        for l in locs:
+            uri = l.get("physicalLocation", {}).get("artifactLocation", {}).get("uri")
+            if uri is not None and not URI_REFERENCE.fullmatch(uri):
+                errors.append("results[%d]: %r is not a URI reference" % (i, uri))
+    # a run compared with a baseline says so for every unsuppressed result
+    states = [r.get("baselineState") for r in run.get("results", [])
+              if not r.get("suppressions")]
+    if any(states) and not all(states):
+        errors.append("baselineState on some results but not on others")
     return errors
+
+
+# the characters RFC 3986 allows in a URI reference, escapes well-formed
+URI_REFERENCE = re.compile(r"(?:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})+")
 
 
 # ----------------------------------------------------------- prometheus
@@ -327,6 +354,10 @@ def prometheus_client_parser():
     return None
 
 
+# labels whose values grow with pods: never allowed (cardinality)
+PER_POD_LABELS = {"pod", "container", "uid", "pod_name", "container_name"}
+
+
 def prometheus_errors(data, require_client=False):
     errors, fams = prometheus_parse(data)
     if errors:
@@ -337,6 +368,8 @@ def prometheus_errors(data, require_client=False):
         for lab, v in fam["samples"]:
             if v < 0 or math.isnan(v) or v != int(v):
                 errors.append("%s%s: value %r is not a count" % (name, lab, v))
+            if PER_POD_LABELS & set(lab):
+                errors.append("%s%s: a per-pod label" % (name, lab))
     parse = prometheus_client_parser()
     if parse is None:
         if require_client:
@@ -438,6 +471,7 @@ def self_test():
              b'<testcase classname="ns"'),
             ("two outcomes", b'<failure type="T" message="m">x</failure>',
              b'<failure type="T" message="m">x</failure><skipped/>'),
+            ("testcase twice", b'name="q" time="0"><failure', b'name="p" time="0"><failure'),
             ("wrong root", b"<testsuites ", b"<testsuitez ")):
         data = GOOD_JUNIT.replace(old, new)
         if what == "wrong root":
@@ -459,7 +493,8 @@ def self_test():
             ("no final newline", b"c 1\n", b"c 1"),
             ("not a count", b"c 1\n", b"c 1.5\n"),
             ("bad label name", b'reason="R"', b'1reason="R"'),
-            ("not UTF-8", b"Plain.", b"Pl\xffain.")):
+            ("not UTF-8", b"Plain.", b"Pl\xffain."),
+            ("per-pod label", b'reason="R"', b'pod="p-1"')):
         data = GOOD_PROM.replace(old, new)
         assert data != GOOD_PROM, what
         expect("prometheus", data, False, what)
@@ -481,7 +516,14 @@ def self_test():
             ("unknown rule", lambda d: d["runs"][0]["results"][0].update(ruleId="CIS-9")),
             ("bad ruleIndex", lambda d: d["runs"][0]["results"][0].update(ruleIndex=1)),
             ("no location", lambda d: d["runs"][0]["results"][0].pop("locations")),
-            ("no tool name", lambda d: d["runs"][0]["tool"]["driver"].pop("name"))):
+            ("no tool name", lambda d: d["runs"][0]["tool"]["driver"].pop("name")),
+            ("pass at level error", lambda d: d["runs"][0]["results"][0].update(kind="pass")),
+            ("absent but failing",
+             lambda d: d["runs"][0]["results"][0].update(baselineState="absent")),
+            ("baselineState on some results", lambda d: d["runs"][0]["results"].append(
+                dict(d["runs"][0]["results"][0], baselineState="new"))),
+            ("bad uri", lambda d: d["runs"][0]["results"][0]["locations"][0].update(
+                physicalLocation={"artifactLocation": {"uri": "a b.yaml"}}))):
         d = json.loads(json.dumps(good_sarif))
         mutate(d)
         expect("sarif", enc(d), False, what)

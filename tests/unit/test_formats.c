@@ -26,6 +26,7 @@
 #include "kcs/alloc.h"
 #include "kcs/buf.h"
 #include "kcs/control.h"
+#include "kcs/drift.h"
 #include "kcs/exempt.h"
 #include "kcs/input.h"
 #include "kcs/report.h"
@@ -428,27 +429,45 @@ Test(formats, demo_counts_agree)
 	char *sarif, *pr, line[256];
 	const struct kcs_count *pods;
 	unsigned long long ns_fail = 8, ctr_fail = 34, pods_fail = 21;
+	unsigned long long wl_total = 38, wl_fail = 17, wl_na = 2;
 
 	run_demo(&g);
 	pods = kcs_scan_pod_counts(g.scan);
 	cr_assert_eq(pods->total, 44);
 	cr_assert_eq(pods->fail, pods_fail);
 
-	/* JUnit: a testcase per pod, per failing namespace, and the scan's */
+	/* JUnit: a testcase per workload (38: 17 fail, 2 not applicable),
+	 * per failing namespace, and the scan's */
 	cr_expect_eq(count_str(g.o[JUNIT].text, g.o[JUNIT].len, "<testcase "),
-		     44 + ns_fail + 1);
+		     wl_total + ns_fail + 1);
 	cr_expect_eq(count_str(g.o[JUNIT].text, g.o[JUNIT].len, "<failure "),
-		     pods_fail + ns_fail);
+		     wl_fail + ns_fail);
 	cr_expect_eq(count_str(g.o[JUNIT].text, g.o[JUNIT].len, "<skipped "),
-		     pods->not_applicable);
+		     wl_na);
 	cr_expect_eq(count_str(g.o[JUNIT].text, g.o[JUNIT].len, "<testsuite "),
 		     15 + 1);
 	snprintf(line, sizeof(line), "<testsuites name=\"kubecapscan CIS Kubernetes "
 		 "Benchmark %s control 5.2.8\" tests=\"%llu\" failures=\"%llu\" "
 		 "errors=\"0\" time=\"5\">\n",
-		 kcs_control_default()->version, 44 + ns_fail + 1,
-		 pods_fail + ns_fail);
+		 kcs_control_default()->version, wl_total + ns_fail + 1,
+		 wl_fail + ns_fail);
 	cr_expect(has(&g.o[JUNIT], line), "%s", line);
+	/* the pods of a workload are one testcase, saying how many fail */
+	cr_expect(has(&g.o[JUNIT], "<testcase classname=\"default\" name=\"ReplicaSet/"
+		      "nginx-deployment-7c79c4bf97\" time=\"0\">\n      <failure "
+		      "type=\"NO_SECURITY_CONTEXT\" message=\"3 of 3 pods fail: "
+		      "container 'nginx' (container): NO_SECURITY_CONTEXT: "), "%s",
+		  g.o[JUNIT].text);
+	cr_expect(has(&g.o[JUNIT], "\ncontainer 'nginx' (container): NO_SECURITY_CONTEXT: "
+		      "no securityContext: the runtime's default capabilities include "
+		      "NET_RAW (3 pods)\n"));
+	cr_expect(has(&g.o[JUNIT], "\nfailing pods: nginx-deployment-7c79c4bf97-2lqdk, "
+		      "nginx-deployment-7c79c4bf97-8vjxm, nginx-deployment-7c79c4bf97-qs5tn\n"));
+	cr_expect(has(&g.o[JUNIT], "\nfix: kubectl patch replicaset "
+		      "nginx-deployment-7c79c4bf97 -n default --type=json -p '"));
+	/* a bare pod keeps its own name */
+	cr_expect(has(&g.o[JUNIT], "<testcase classname=\"kube-system\" "
+		      "name=\"etcd-k8s-cp-01\" time=\"0\">"));
 
 	/* SARIF: a result per failing container and failing namespace */
 	sarif = flatten("the SARIF report", g.o[SARIF].text, g.o[SARIF].len);
@@ -460,6 +479,20 @@ Test(formats, demo_counts_agree)
 		     ctr_fail);
 	cr_expect_eq(count_lines(sarif, ".runs[0].results[", "].kind=\"namespace\""),
 		     ns_fail);
+	/* every container result names its workload, with a fingerprint */
+	cr_expect_eq(count_lines(sarif, ".runs[0].results[", "].kind=\"resource\""),
+		     ctr_fail);
+	cr_expect_eq(count_lines(sarif, ".runs[0].results[",
+				 "].partialFingerprints#keys=1"), ctr_fail);
+	cr_expect(strstr(sarif, ".logicalLocations[1].fullyQualifiedName="
+			 "\"default/ReplicaSet/nginx-deployment-7c79c4bf97\"\n"));
+	/* the remediation of a patchable workload, as JSON */
+	cr_expect(strstr(sarif, ".properties.remediation.jsonPatch[1].value.capabilities"
+			 ".drop[0]=\"ALL\"\n"), "%s", sarif);
+	cr_expect(strstr(sarif, ".properties.remediation.kubectl=\"kubectl\\x20patch\\x20"
+			 "replicaset\\x20nginx-deployment-7c79c4bf97"));
+	/* no baseline: no baselineState */
+	cr_expect(!strstr(sarif, "baselineState"));
 	cr_expect(flat_has(sarif, ".version=\"2.1.0\""));
 	cr_expect(flat_has(sarif, ".runs#len=1"));
 	cr_expect(flat_has(sarif, ".runs[0].tool.driver.name=\"kubecapscan\""));
@@ -467,6 +500,7 @@ Test(formats, demo_counts_agree)
 	cr_expect(flat_has(sarif, ".runs[0].invocations[0].executionSuccessful=true"));
 	cr_expect(flat_has(sarif, ".runs[0].invocations[0].startTimeUtc=\"2025-06-02T10:00:00Z\""));
 	cr_expect(flat_has(sarif, ".runs[0].properties.summary.containers.fail=34"));
+	cr_expect(flat_has(sarif, ".runs[0].properties.summary.workloads.fail=17"));
 	cr_expect(flat_has(sarif, ".runs[0].properties.cluster.source=\"file\""));
 
 	/* policy report: a result per container and per namespace */
@@ -495,6 +529,16 @@ Test(formats, demo_counts_agree)
 	cr_expect(has(&g.o[PROM], "\nkubecapscan_last_success_timestamp_seconds 1748858405\n"));
 	cr_expect_eq(count_str(g.o[PROM].text, g.o[PROM].len,
 			       "\nkubecapscan_namespace_admission{"), 15);
+	cr_expect(has(&g.o[PROM], "\nkubecapscan_workloads{verdict=\"fail\"} 17\n"
+		      "kubecapscan_workloads{verdict=\"not_applicable\"} 2\n"));
+	cr_expect(has(&g.o[PROM], "\nkubecapscan_workloads{verdict=\"pass\"} 19\n"));
+	/* no drift, probe or runtime families without their options */
+	cr_expect(!has(&g.o[PROM], "kubecapscan_drift_"));
+	cr_expect(!has(&g.o[PROM], "kubecapscan_admission_probe"));
+	cr_expect(!has(&g.o[PROM], "kubecapscan_container_exposure"));
+	/* the policy report names every container's workload */
+	cr_expect_eq(count_lines(pr, ".results[", "].properties.workloadKind=\"ReplicaSet\"") > 0, 1);
+	cr_expect(flat_has(pr, ".results[6].properties.workloadKind=\"DaemonSet\""), "%s", pr);
 	free(sarif);
 	free(pr);
 	rig_close(&g);
@@ -835,7 +879,8 @@ Test(formats, incomplete_scan)
 
 	cr_expect(has(&g.o[JUNIT], "errors=\"1\""));
 	cr_expect(has(&g.o[JUNIT], "<error type=\"INCOMPLETE\" message=\"cannot list pods: forbidden &lt;&amp;&gt;\">"));
-	cr_expect(has(&g.o[JUNIT], "warning: a warning with &lt;xml&gt; &amp; &quot;quotes&quot;"));
+	/* text needs no &quot; (attributes do) */
+	cr_expect(has(&g.o[JUNIT], "warning: a warning with &lt;xml&gt; &amp; \"quotes\""));
 	cr_expect(has(&g.o[JUNIT], "<property name=\"scan.complete\" value=\"false\"/>"));
 	sarif = flatten("the SARIF report", g.o[SARIF].text, g.o[SARIF].len);
 	cr_expect(flat_has(sarif, ".runs[0].invocations[0].executionSuccessful=false"));
@@ -1092,6 +1137,318 @@ Test(formats, junit_groups_interleaved_pods_in_order)
 	cr_expect_eq(count_str(g.o[JUNIT].text, g.o[JUNIT].len, "<testcase "), n_pods + 1);
 	cr_expect_eq(count_str(g.o[JUNIT].text, g.o[JUNIT].len, "<failure "), n_pods - n_pods / 3);
 	rig_close(&g);
+}
+
+/* ---- the rows behind the grouping writers ------------------------- */
+
+/* Bytewise, shorter first: the order rows must come back in. */
+static int name_cmp(const char *a, size_t al, const char *b, size_t bl)
+{
+	int c = memcmp(a, b, al < bl ? al : bl);
+
+	return c ? c : (al < bl ? -1 : al > bl);
+}
+
+/*
+ * Pods of 13 namespaces and 50 workloads each, interleaved; every run of
+ * the external sort (down to 1 KiB, merged two at a time: many runs and
+ * merge passes) must give them back grouped by namespace, kind and name,
+ * each row exactly once, each workload's pods in input order.
+ */
+Test(formats, rows_sort_across_runs_and_passes)
+{
+	static const struct {
+		size_t run_bytes, fanin;
+	} cfg[] = { { 0, 0 }, { 4096, 2 }, { 1024, 3 }, { 64 * 1024, 64 } };
+	static const char *const kinds[] = { "Deployment", "StatefulSet", "Pod" };
+	struct kcs_error err = KCS_ERROR_INIT;
+	struct kcs_pod pod;
+	struct kcs_container *c;
+	char name[64];
+	size_t k, i, n_pods = 2000;
+
+	kcs_pod_init(&pod);
+	for (k = 0; k < KCS_ARRAY_SIZE(cfg); k++) {
+		struct kcs_rows *r = kcs_rows_new();
+		const struct kcs_row *x;
+		char prev_ns[64] = "", prev_kind[64] = "", prev_name[64] = "";
+		size_t prev_ns_len = 0, prev_name_len = 0, pods = 0, ctrs = 0;
+		size_t want_pods = 0, want_ctrs = 0;
+		unsigned long long prev_seq = 0;
+		int first = 1;
+
+		cr_assert_not_null(r);
+		kcs_rows_set_limits(r, cfg[k].run_bytes, cfg[k].fanin);
+		for (i = 0; i < n_pods; i++) {
+			kcs_pod_reset(&pod);
+			snprintf(name, sizeof(name), "ns-%02zu", (i * 7) % 13);
+			set_name(&pod.ns, name, strlen(name));
+			snprintf(name, sizeof(name), "pod-%05zu", i);
+			set_name(&pod.name, name, strlen(name));
+			pod.workload.present = 1;
+			snprintf(pod.workload.kind, sizeof(pod.workload.kind), "%s",
+				 kinds[(i * 5) % 3]);
+			snprintf(name, sizeof(name), "w-%02zu", (i * 11) % 50);
+			set_name(&pod.workload.name, name, strlen(name));
+			c = kcs_pod_add_container(&pod, KCS_CTYPE_CONTAINER, &err);
+			cr_assert_not_null(c);
+			set_name(&c->name, "app", 3);
+			c = kcs_pod_add_container(&pod, KCS_CTYPE_INIT, &err);
+			cr_assert_not_null(c);
+			set_name(&c->name, "init", 4);
+			if (i % 4 == 0) { /* the init container passes */
+				c->has_sc = c->has_caps = 1;
+				c->drop = KCS_CAP_ALL | KCS_CAP_ALL_EXACT;
+			}
+			kcs_audit_pod(&pod);
+			want_pods++;
+			want_ctrs += 1 + (i % 4 != 0);
+			cr_assert_eq(kcs_rows_add_pod(r, &pod, &err), KCS_OK, "%s", err.msg);
+		}
+		cr_assert_eq(kcs_rows_sort(r, &err), KCS_OK, "%s", err.msg);
+		for (;;) {
+			int c1, same;
+
+			cr_assert_eq(kcs_rows_next(r, &x, &err), KCS_OK, "%s", err.msg);
+			if (!x)
+				break;
+			c1 = name_cmp(prev_ns, prev_ns_len, x->ns, x->ns_len);
+			if (!c1)
+				c1 = strcmp(prev_kind, x->wkind);
+			if (!c1)
+				c1 = name_cmp(prev_name, prev_name_len, x->wname,
+					      x->wname_len);
+			cr_assert(first || c1 <= 0, "config %zu: rows out of order", k);
+			same = !first && c1 == 0;
+			if (x->kind == KCS_ROW_POD) {
+				cr_assert(!same || x->seq > prev_seq,
+					  "config %zu: pods of a workload out of order", k);
+				prev_seq = x->seq;
+				pods++;
+			} else if (x->kind == KCS_ROW_CONTAINER) {
+				ctrs++;
+			}
+			first = 0;
+			memcpy(prev_ns, x->ns, x->ns_len);
+			prev_ns_len = x->ns_len;
+			snprintf(prev_kind, sizeof(prev_kind), "%s", x->wkind);
+			memcpy(prev_name, x->wname, x->wname_len);
+			prev_name_len = x->wname_len;
+		}
+		cr_expect_eq(pods, want_pods, "config %zu", k);
+		cr_expect_eq(ctrs, want_ctrs, "config %zu", k);
+		/* the end stays the end */
+		cr_assert_eq(kcs_rows_next(r, &x, &err), KCS_OK);
+		cr_expect_null(x);
+		kcs_rows_free(r);
+	}
+	kcs_pod_release(&pod);
+}
+
+/* A workload's rows gather into one group: distinct containers with their
+ * pod counts, the failing pods, and nothing of another workload. */
+Test(formats, wgroup_collapses_the_pods_of_a_template)
+{
+	struct kcs_error err = KCS_ERROR_INIT;
+	struct kcs_rows *r = kcs_rows_new();
+	struct kcs_wgroup g;
+	struct kcs_pod pod;
+	struct kcs_container *c;
+	char name[32];
+	size_t i;
+	int more;
+
+	cr_assert_not_null(r);
+	kcs_rows_set_limits(r, 512, 2);
+	kcs_wgroup_init(&g);
+	kcs_pod_init(&pod);
+	for (i = 0; i < 30; i++) {
+		kcs_pod_reset(&pod);
+		set_name(&pod.ns, "n", 1);
+		snprintf(name, sizeof(name), "web-%02zu", i);
+		set_name(&pod.name, name, strlen(name));
+		pod.workload.present = 1;
+		snprintf(pod.workload.kind, sizeof(pod.workload.kind), "%s",
+			 i % 3 ? "Deployment" : "DaemonSet");
+		set_name(&pod.workload.name, "web", 3);
+		c = kcs_pod_add_container(&pod, KCS_CTYPE_CONTAINER, &err);
+		cr_assert_not_null(c);
+		set_name(&c->name, "app", 3);
+		if (i % 2) /* half of them add NET_RAW instead */
+			c->has_sc = c->has_caps = 1, c->add = KCS_CAP_NET_RAW;
+		kcs_audit_pod(&pod);
+		cr_assert_eq(kcs_rows_add_pod(r, &pod, &err), KCS_OK);
+	}
+	cr_assert_eq(kcs_rows_sort(r, &err), KCS_OK);
+	/* DaemonSet/web: pods 0, 3, ..., 27 (10); Deployment/web: 20 */
+	cr_assert_eq(kcs_wgroup_next(r, &g, &more, &err), KCS_OK);
+	cr_assert(more);
+	cr_expect_str_eq(g.kind, "DaemonSet");
+	cr_expect_eq(g.known, 0, "no WORKLOAD row was added");
+	cr_expect_eq(g.n_fail_pods, 10);
+	cr_expect_eq(g.n_fail_pods_kept, KCS_WGROUP_MAX_PODS);
+	cr_expect_eq(g.fail_pod_lens[0], 6);
+	cr_expect(!memcmp(g.fail_pods[0], "web-00", 6));
+	cr_assert_eq(g.n_rows, 2, "ADD_NET_RAW and NO_SECURITY_CONTEXT");
+	cr_expect_eq(g.rows[0].pods + g.rows[1].pods, 10);
+	cr_assert_eq(kcs_wgroup_next(r, &g, &more, &err), KCS_OK);
+	cr_assert(more);
+	cr_expect_str_eq(g.kind, "Deployment");
+	cr_expect_eq(g.n_fail_pods, 20);
+	cr_assert_eq(g.n_rows, 2);
+	cr_expect_eq(g.rows[0].reason, KCS_R_ADD_NET_RAW);
+	cr_expect_eq(g.rows[0].pods, 10);
+	cr_expect_eq(g.rows[1].reason, KCS_R_NO_SECURITY_CONTEXT);
+	cr_expect_eq(g.rows[1].pods, 10);
+	cr_assert_eq(kcs_wgroup_next(r, &g, &more, &err), KCS_OK);
+	cr_expect_eq(more, 0);
+	kcs_wgroup_release(&g);
+	kcs_rows_free(r);
+	kcs_pod_release(&pod);
+}
+
+/* ---- drift (--baseline) in every format ------------------------------ */
+
+/* The JSON report of a scan of `q` (quotes as '), as a baseline. */
+static char *baseline_report(const char *q, size_t *len)
+{
+	struct kcs_error err = KCS_ERROR_INIT;
+	struct kcs_scan *s = kcs_scan_new(NULL);
+	struct kcs_reader_cbs cbs;
+	struct kcs_reader *rd;
+	struct kcs_report *rep;
+	struct kcs_source src = { 0 };
+	char *text = NULL, *d;
+	size_t i, n = strlen(q);
+	FILE *f;
+
+	cr_assert_not_null(s);
+	f = open_memstream(&text, len);
+	cr_assert_not_null(f);
+	rep = kcs_report_new(KCS_FORMAT_JSON, f);
+	cr_assert_not_null(rep);
+	cr_assert_eq(kcs_scan_attach_report(s, rep, &err), KCS_OK);
+	cbs = kcs_scan_reader_cbs(s);
+	rd = kcs_reader_new(&cbs, KCS_HINT_NONE);
+	cr_assert_not_null(rd);
+	kcs_scan_set_times(s, T_START - 7 * 86400, T_END - 7 * 86400);
+	cr_assert_eq(kcs_scan_begin(s, &err), KCS_OK);
+	d = malloc(n + 1);
+	cr_assert_not_null(d);
+	for (i = 0; i <= n; i++)
+		d[i] = q[i] == '\'' ? '"' : q[i];
+	cr_assert_eq(kcs_input_mem(rd, d, n, 0, &err), KCS_OK, "%s", err.msg);
+	free(d);
+	src.kind = KCS_SOURCE_FILE;
+	cr_assert_eq(kcs_scan_finish(s, &src, 1, &err), KCS_OK, "%s", err.msg);
+	cr_assert_eq(fclose(f), 0);
+	kcs_reader_free(rd);
+	kcs_scan_free(s);
+	return text;
+}
+
+#define NS_N "{'kind':'Namespace','metadata':{'name':'n'}}"
+#define NS_M "{'kind':'Namespace','metadata':{'name':'m'}}"
+#define NS_OLD "{'kind':'Namespace','metadata':{'name':'old'}}"
+#define DROP_ALL ",'securityContext':{'capabilities':{'drop':['ALL']}}"
+#define POD(ns, name, ctr, extra) \
+	"{'kind':'Pod','metadata':{'name':'" name "','namespace':'" ns "'}," \
+	"'spec':{'containers':[{'name':'" ctr "'" extra "}]}}"
+#define RS_POD(name, ctr, extra) \
+	"{'kind':'Pod','metadata':{'name':'" name "','namespace':'n'," \
+	"'ownerReferences':[{'apiVersion':'apps/v1','kind':'StatefulSet'," \
+	"'name':'db','uid':'u-db','controller':true}]}," \
+	"'spec':{'containers':[{'name':'" ctr "'" extra "}]}}"
+
+/*
+ * Last week: n (unlabelled: FAIL) with p1/c failing, p2/d passing,
+ * StatefulSet db failing; old (FAIL, pod o failing). This week: p1 fixed,
+ * p2 regressed, db still failing (another pod name), old deleted, m new
+ * with q failing. New failures: m (namespace), m/Pod/q/c, n/Pod/p2/d;
+ * fixed: n/Pod/p1/c (fixed), old (gone), old/Pod/o/c (gone); still
+ * failing: n (namespace), n/StatefulSet/db/x.
+ */
+Test(formats, drift_in_every_format)
+{
+	struct kcs_error err = KCS_ERROR_INIT;
+	struct kcs_source src = { 0 };
+	struct kcs_drift *d = kcs_drift_new();
+	struct rig g;
+	char *base, *sarif, *pr;
+	size_t len;
+
+	base = baseline_report("{'kind':'List','items':[" NS_N "," NS_OLD ","
+			       POD("n", "p1", "c", "") ","
+			       POD("n", "p2", "d", DROP_ALL) ","
+			       RS_POD("db-0", "x", "") ","
+			       POD("old", "o", "c", "") "]}", &len);
+	cr_assert_not_null(d);
+	cr_assert_eq(kcs_drift_baseline_begin(d, "last-week.json", &err), KCS_OK);
+	cr_assert_eq(kcs_drift_baseline_feed(d, base, len, &err), KCS_OK, "%s", err.msg);
+	cr_assert_eq(kcs_drift_baseline_finish(d, &err), KCS_OK, "%s", err.msg);
+	free(base);
+
+	rig_open(&g);
+	kcs_scan_set_drift(g.scan, d);
+	rig_feed_q(&g, "{'kind':'List','items':[" NS_N "," NS_M ","
+		   POD("n", "p1", "c", DROP_ALL) ","
+		   POD("n", "p2", "d", "") ","
+		   RS_POD("db-1", "x", "") ","
+		   POD("m", "q", "c", "") "]}");
+	src.kind = KCS_SOURCE_FILE;
+	cr_assert_eq(rig_finish(&g, &src, 1), KCS_OK);
+	cr_assert_eq(kcs_drift_count(d, KCS_DRIFT_NEW_FAILURES), 3);
+	cr_assert_eq(kcs_drift_count(d, KCS_DRIFT_FIXED_ITEMS), 3);
+	cr_assert_eq(kcs_drift_count(d, KCS_DRIFT_STILL_FAILING_ITEMS), 2);
+
+	/* JUnit: a failing testcase per new failure, passing per fixed item */
+	cr_expect(has(&g.o[JUNIT], "<testsuite name=\"kubecapscan drift\" tests=\"6\" "
+		      "failures=\"3\" errors=\"0\" skipped=\"0\""), "%s", g.o[JUNIT].text);
+	cr_expect(has(&g.o[JUNIT], "<testcase classname=\"n\" name=\"Pod/p2 container "
+		      "'d' (container)\" time=\"0\">\n      <failure type=\"regressed\" "
+		      "message=\"regressed since the baseline: NO_SECURITY_CONTEXT\"/>"));
+	cr_expect(has(&g.o[JUNIT], "<testcase classname=\"m\" name=\"namespace\" time=\"0\">\n"
+		      "      <failure type=\"new\""));
+	cr_expect(has(&g.o[JUNIT], "<testcase classname=\"old\" name=\"namespace\" time=\"0\">\n"
+		      "      <system-out>gone since the baseline"));
+	cr_expect(has(&g.o[JUNIT], "<property name=\"drift.stillFailing\" value=\"2\"/>"));
+	cr_expect(has(&g.o[JUNIT], "\nnew namespace: m\nremoved namespace: old</system-out>"));
+
+	/* SARIF: baselineState on every result; fixed ones are absent */
+	sarif = flatten("the SARIF report", g.o[SARIF].text, g.o[SARIF].len);
+	cr_expect_eq(count_lines(sarif, ".runs[0].results[", "].baselineState=\"new\""), 3,
+		     "%s", sarif);
+	cr_expect_eq(count_lines(sarif, ".runs[0].results[", "].baselineState=\"unchanged\""), 2);
+	cr_expect_eq(count_lines(sarif, ".runs[0].results[", "].baselineState=\"absent\""), 3);
+	cr_expect_eq(count_lines(sarif, ".runs[0].results[", "].kind=\"pass\""), 3);
+	cr_expect_eq(count_str(sarif, strlen(sarif), "].baselineState="), 8,
+		     "every result has one");
+	cr_expect(flat_has(sarif, ".runs[0].properties.drift.newFailures=3"));
+	cr_expect(flat_has(sarif, ".runs[0].properties.drift.fixed=3"));
+	cr_expect(flat_has(sarif, ".runs[0].properties.drift.stillFailing=2"));
+	cr_expect(flat_has(sarif, ".runs[0].properties.drift.removedNamespaces[0]=\"old\""));
+	cr_expect(flat_has(sarif, ".runs[0].properties.drift.baseline.file=\"last-week.json\""));
+
+	/* Prometheus: the counts */
+	cr_expect(has(&g.o[PROM], "\nkubecapscan_drift_new_failures 3\n"), "%s", g.o[PROM].text);
+	cr_expect(has(&g.o[PROM], "\nkubecapscan_drift_fixed 3\n"));
+	cr_expect(has(&g.o[PROM], "\nkubecapscan_drift_unknown 0\n"));
+	cr_expect(has(&g.o[PROM], "\nkubecapscan_drift_still_failing 2\n"));
+	cr_expect(has(&g.o[PROM], "\nkubecapscan_drift_new_namespaces 1\n"));
+	cr_expect(has(&g.o[PROM], "\nkubecapscan_drift_removed_namespaces 1\n"));
+
+	/* policy report: a result per item, the counts as annotations */
+	pr = flatten("the policy report", g.o[PR].text, g.o[PR].len);
+	cr_expect_eq(count_lines(pr, ".results[", "].rule=\"baseline-drift\""), 6, "%s", pr);
+	cr_expect_eq(count_str(pr, strlen(pr), ".properties.driftList=\"newFailures\""), 3);
+	cr_expect_eq(count_str(pr, strlen(pr), ".properties.driftState=\"gone\""), 2);
+	cr_expect(strstr(pr, "/drift-new-failures=\"3\"\n"));
+	cr_expect(strstr(pr, "/drift-still-failing=\"2\"\n"));
+	cr_expect(strstr(pr, "/baseline=\"last-week.json\"\n"));
+	free(sarif);
+	free(pr);
+	rig_close(&g);
+	kcs_drift_free(d);
 }
 
 /* ---- failures --------------------------------------------------------- */
