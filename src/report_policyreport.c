@@ -12,7 +12,7 @@
  * nanos}, the checked resources, a message and string properties.
  *
  * Results stream out with the pods: one per container (rule
- * "drop-net-raw"; NOT_APPLICABLE and EXEMPT containers are "skip") and one
+ * "drop-net-raw"; NOT_APPLICABLE containers are "skip", EXEMPT ones "warn") and one
  * per pod failing as a whole (rule "pod-spec"). At the end come one result
  * per namespace (rule "pod-security-restricted"; a namespace the input
  * lacks is "error": it could not be evaluated), one "error" result per scan
