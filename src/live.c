@@ -394,14 +394,6 @@ SINK_WRAP(rt, struct kcs_rtreader)
 #define SINK(prefix, ptr) \
 	{ (ptr), prefix##_restart, prefix##_feed, prefix##_finish, prefix##_info }
 
-static enum kcs_err feed_reader(const void *data, size_t len, void *user,
-				struct kcs_error *err)
-{
-	struct page_sink *p = user;
-
-	return p->feed(p->r, data, len, err);
-}
-
 /* Build "/base?limit=N&continue=T" into b. */
 static enum kcs_err page_path(struct kcs_buf *b, CURL *esc, const char *base,
 			      unsigned long limit, const char *cont,
@@ -428,6 +420,53 @@ static enum kcs_err page_path(struct kcs_buf *b, CURL *esc, const char *base,
 	return KCS_OK;
 }
 
+/*
+ * What a listing's kcs_http_do() feeds: the sink, and what it takes to
+ * send the next page ahead (see feed_page).
+ */
+struct page_feed {
+	struct page_sink *sink;
+	struct kcs_http *h;
+	CURL *esc;
+	const char *base;
+	const char *accept;
+	unsigned long limit;
+	struct kcs_buf ahead; /* path of the next page, once known */
+	int asked;            /* the next page was sent ahead */
+};
+
+/*
+ * Feed the sink. The API server writes metadata.continue before items, so
+ * the next page is known while this one is still arriving: send it ahead,
+ * so that the server renders it while this one is parsed. It is the path
+ * list_all() builds next, and kcs_http_do() adopts it there.
+ */
+static enum kcs_err feed_page(const void *data, size_t len, void *user,
+			      struct kcs_error *err)
+{
+	struct page_feed *f = user;
+	const struct kcs_doc_info *in;
+	struct kcs_error e = KCS_ERROR_INIT;
+	struct kcs_http_request next = { .method = "GET" };
+	enum kcs_err rc = f->sink->feed(f->sink->r, data, len, err);
+
+	if (rc || f->asked)
+		return rc;
+	in = f->sink->info(f->sink->r);
+	if (!in->continue_token.len)
+		return KCS_OK;
+	f->asked = 1;
+	/* Only a shortcut: on any failure the page is asked for when due. */
+	if (!page_path(&f->ahead, f->esc, f->base, f->limit,
+		       in->continue_token.buf, &e)) {
+		next.path = f->ahead.buf;
+		next.accept = f->accept;
+		if (kcs_http_prefetch(f->h, &next, &e))
+			kcs_error_clear(&e);
+	}
+	return KCS_OK;
+}
+
 /* The list kinds we accept for each listing. */
 static int kind_ok(const char *kind, const char *a, const char *b)
 {
@@ -450,9 +489,13 @@ static enum kcs_err list_all(struct kcs_http *h, struct kcs_scan *scan,
 {
 	struct kcs_buf path = KCS_BUF_INIT(16 * 1024);
 	struct kcs_buf cont = KCS_BUF_INIT(KCS_CONTINUE_MAX);
+	struct page_feed feed = {
+		.sink = sink, .h = h, .base = base, .accept = accept,
+		.limit = limit, .ahead = KCS_BUF_INIT(16 * 1024),
+	};
 	struct kcs_http_request req = {
-		.method = "GET", .accept = accept, .on_body = feed_reader,
-		.user = sink,
+		.method = "GET", .accept = accept, .on_body = feed_page,
+		.user = &feed,
 	};
 	struct kcs_http_response resp;
 	const struct kcs_doc_info *in;
@@ -463,6 +506,7 @@ static enum kcs_err list_all(struct kcs_http *h, struct kcs_scan *scan,
 
 	if (!esc)
 		return kcs_error_set(err, KCS_ERR_NOMEM, "out of memory");
+	feed.esc = esc;
 	for (;;) {
 		if (++page > KCS_LIVE_MAX_PAGES) {
 			rc = kcs_error_set(err, KCS_ERR_LIMIT,
@@ -474,6 +518,7 @@ static enum kcs_err list_all(struct kcs_http *h, struct kcs_scan *scan,
 		    (rc = sink->restart(sink->r, err)))
 			break;
 		req.path = path.buf;
+		feed.asked = 0;
 		rc = kcs_http_do(h, &req, &resp, err);
 		if (rc == KCS_ERR_API && resp.status == 410 && cont.len) {
 			kcs_error_clear(err);
@@ -555,6 +600,7 @@ static enum kcs_err list_all(struct kcs_http *h, struct kcs_scan *scan,
 	curl_easy_cleanup(esc);
 	kcs_buf_release(&path);
 	kcs_buf_release(&cont);
+	kcs_buf_release(&feed.ahead);
 	return rc;
 }
 

@@ -1,6 +1,7 @@
 /*
- * http.h - the Kubernetes API client transport, on one reused libcurl
- * handle (keep-alive, HTTP/2 when offered).
+ * http.h - the Kubernetes API client transport: one libcurl multi handle
+ * with two easy handles (keep-alive, HTTP/2 when offered), so that the
+ * next page of a listing can be requested while this one is still read.
  *
  * TLS is verified unless the kubeconfig says insecure-skip-tls-verify; CA,
  * client certificate and key are handed to libcurl as in-memory blobs and
@@ -25,6 +26,12 @@
 /* Retries of one request on 429/5xx/connection loss, and the longest wait. */
 #define KCS_HTTP_MAX_RETRIES 5
 #define KCS_HTTP_MAX_RETRY_WAIT_SEC 30
+
+/*
+ * Connections to the server at most: the request being read and one
+ * prefetched request (HTTP/1.1; over HTTP/2 both share one connection).
+ */
+#define KCS_HTTP_MAX_CONNECTIONS 2
 
 /* Called for each chunk of a 2xx body. Return KCS_OK or fill err. */
 typedef enum kcs_err (*kcs_http_body_fn)(const void *data, size_t len,
@@ -84,6 +91,50 @@ void kcs_http_free(struct kcs_http *h);
 enum kcs_err kcs_http_do(struct kcs_http *h, const struct kcs_http_request *req,
 			 struct kcs_http_response *resp,
 			 struct kcs_error *err) KCS_WUR;
+
+/*
+ * Send `next` (a GET without body; borrowed, copied) now, on the second
+ * easy handle, while the current kcs_http_do() is still delivering its
+ * body: this may be called from inside an on_body callback (the transfer
+ * then starts as soon as that callback returns). Over HTTP/1.1 it takes a
+ * second connection (kept alive and reused: never more than
+ * KCS_HTTP_MAX_CONNECTIONS); over HTTP/2 it is a second stream on the
+ * same connection. The response's headers are read (status, Warning,
+ * Retry-After), then the transfer is paused at its first body bytes, so
+ * what waits is at most libcurl's receive buffer (decoded), never a page.
+ *
+ * The next kcs_http_do() with the same method, path and Accept adopts the
+ * response and delivers its body to its own on_body; the response counts
+ * as that call's first attempt, so everything after it is as if the
+ * request had been sent then: a 2xx is streamed, a 410 is returned with
+ * its Status, a 401 refreshes credentials and retries, a 429/5xx or a
+ * lost connection (before any body byte) is retried after the usual wait.
+ * A kcs_http_do() for any other request, or kcs_http_free(), cancels the
+ * prefetch (if its answer was under way, HTTP/1.1 closes its connection,
+ * HTTP/2 resets its stream). At most one prefetch at a time: a call while
+ * one is pending is ignored.
+ *
+ * Timeouts: the per-request timeout of a prefetched request counts from
+ * its adoption (the time it spent paused, or waiting for its turn, is the
+ * caller's, not the server's), so it can take up to twice the timeout
+ * from when it was sent, never longer; the connect timeout applies as for
+ * any request.
+ *
+ * Returns KCS_OK also when nothing was sent (the request is ignored if
+ * its URL is too long or exec credentials are due for renewal: the
+ * adopting kcs_http_do() then does the request itself and reports any
+ * error), KCS_ERR_INTERNAL for a request that is not a GET, or
+ * KCS_ERR_NOMEM.
+ */
+enum kcs_err kcs_http_prefetch(struct kcs_http *h,
+			       const struct kcs_http_request *next,
+			       struct kcs_error *err) KCS_WUR;
+
+/* Requests sent to the server so far, prefetches included (tests, -v). */
+unsigned long kcs_http_requests(const struct kcs_http *h);
+
+/* Connections opened so far (tests, -v). */
+unsigned long kcs_http_connections(const struct kcs_http *h);
 
 /* The server URL (for messages and reports). */
 const char *kcs_http_server(const struct kcs_http *h);
