@@ -63,9 +63,11 @@ static void check_opts(const struct kcs_opts *o, int argc, char **argv)
 	FUZZ_CHECK(!(o->all_namespaces && o->namespace));
 	FUZZ_CHECK(!o->namespace || o->namespace[0]);
 	FUZZ_CHECK(o->live == (o->n_files == 0));
+	/* with -f, -n only names the namespace of manifest objects */
 	if (!o->live)
-		FUZZ_CHECK(!o->all_namespaces && !o->namespace &&
-			   !o->kubeconfig && !o->context);
+		FUZZ_CHECK(!o->all_namespaces && !o->kubeconfig && !o->context &&
+			   !o->probe_admission && !o->runtime_aware);
+	FUZZ_CHECK(!o->fail_on_new || o->baseline);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

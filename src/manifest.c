@@ -1234,7 +1234,9 @@ static enum kcs_err emit_map(struct conv *c, uint32_t id, unsigned depth,
 
 	if ((rc = collect(c, id, adepth)))
 		goto out;
-	qsort(c->ents + base, c->n_ents - base, sizeof(*c->ents), cmp_entry);
+	if (c->n_ents > base) /* c->ents is NULL until a first entry */
+		qsort(c->ents + base, c->n_ents - base, sizeof(*c->ents),
+		      cmp_entry);
 	for (i = base + 1; i < c->n_ents; i++)
 		if (!cmp_entry(&c->ents[i - 1], &c->ents[i])) {
 			struct entry *a = &c->ents[i - 1], *b = &c->ents[i];
@@ -1250,8 +1252,9 @@ static enum kcs_err emit_map(struct conv *c, uint32_t id, unsigned depth,
 	if (mode != M_PLAIN) {
 		if ((rc = fill_in(c, base, mode)))
 			goto out;
-		qsort(c->ents + base, c->n_ents - base, sizeof(*c->ents),
-		      cmp_entry);
+		if (c->n_ents > base)
+			qsort(c->ents + base, c->n_ents - base,
+			      sizeof(*c->ents), cmp_entry);
 	}
 	if ((rc = gen_status(c, yajl_gen_map_open(c->g), c->d.nodes[id].line)))
 		goto out;
