@@ -94,14 +94,13 @@ gen() {
 	printf '%s\n' "$f"
 }
 
-# The jq check on one line: every container of initContainers, containers
+# The jq check, in netraw.jq: every container of initContainers, containers
 # and ephemeralContainers; a Windows pod's are N/A; privileged FAILs; an add
 # of NET_RAW, CAP_NET_RAW or ALL FAILs; a drop of ALL or NET_RAW PASSes
 # (any case); anything else, a drop of CAP_NET_RAW included, FAILs. A pod
 # FAILs if any container does (or it has none), is N/A if all are, else
 # PASSes. It prints "namespace/name VERDICT" per pod.
-# shellcheck disable=SC2016 # jq's $variables, not the shell's
-JQ_FILTER='def caps($k): [(.securityContext.capabilities[$k] // [])[] | ascii_upcase]; def cv($w): if $w then "NOT_APPLICABLE" elif .securityContext.privileged == true then "FAIL" elif any(caps("add")[]; . == "NET_RAW" or . == "CAP_NET_RAW" or . == "ALL") then "FAIL" elif any(caps("drop")[]; . == "ALL" or . == "NET_RAW") then "PASS" else "FAIL" end; .items[] | select(.kind == "Pod") | (.spec.os.name == "windows") as $w | [(.spec.initContainers // [])[], (.spec.containers // [])[], (.spec.ephemeralContainers // [])[] | cv($w)] as $v | "\(.metadata.namespace)/\(.metadata.name) \(if any($v[]; . == "FAIL") or ($v == [] and ($w | not)) then "FAIL" elif all($v[]; . == "NOT_APPLICABLE") then "NOT_APPLICABLE" else "PASS" end)"'
+JQ_FILTER=$(cat "$HERE/netraw.jq") # shared with live.sh
 
 # jq holds the whole document, about 15x the file's size, in memory. Run it
 # under `sh -c` (which execs it, so the rusage is jq's) as the OOM killer's
