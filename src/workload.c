@@ -672,6 +672,22 @@ enum kcs_err kcs_workloads_add(struct kcs_workloads *t,
 		t->cur_ns_len = pod->ns.len;
 		t->have_cur = 1;
 	}
+	if (t->n >= KCS_WORKLOADS_IN_MEMORY) {
+		/*
+		 * One namespace with very many workloads: spool what we have
+		 * and merge it again at the end, as for input out of order.
+		 */
+		struct nsname *seen;
+
+		if ((rc = flush(t, err)))
+			return rc;
+		seen = nsset_find(&t->spooled, t->cur_ns, t->cur_ns_len);
+		if (seen && !seen->reopened) {
+			seen->reopened = 1;
+			t->n_reopened++;
+		}
+		t->have_cur = 1;
+	}
 	w = get(t, pod->ns.s, pod->ns.len, wr_->kind, wr_->name.s,
 		wr_->name.len, err);
 	if (!w)

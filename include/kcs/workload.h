@@ -19,6 +19,11 @@
 
 /* Most workloads tracked in one scan. */
 #define KCS_WORKLOADS_MAX (1u << 22)
+/*
+ * Workloads held in memory at once: a namespace with more is spooled in
+ * parts and merged at the end (see kcs_workloads_each).
+ */
+#define KCS_WORKLOADS_IN_MEMORY 2048
 /* Distinct failing containers kept per workload; more are counted only. */
 #define KCS_WORKLOAD_MAX_FAILING 64
 
@@ -89,10 +94,11 @@ enum kcs_err kcs_workloads_add(struct kcs_workloads *t,
 /*
  * Memory: pods arrive grouped by namespace from the API (etcd key order)
  * and from kubectl's output, so the table holds one namespace's workloads
- * at a time; when the namespace changes they are written, merged, to an
- * unlinked temporary spool. A namespace that comes back later (files in
- * another order) is merged in memory at the end, so only such input makes
- * memory grow with workloads.
+ * at a time (at most KCS_WORKLOADS_IN_MEMORY); when the namespace changes
+ * they are written to an unlinked temporary spool. A namespace that comes
+ * back later (files in another order), or has more workloads than that,
+ * is merged at the end through bucket files of bounded size, so memory
+ * never grows with pods or workloads.
  */
 
 /*
