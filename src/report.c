@@ -1644,6 +1644,8 @@ enum kcs_err kcs_wgroup_next(struct kcs_rows *r, struct kcs_wgroup *g,
 			wg_row(g, x);
 			break;
 		}
+		if (g->text.err)
+			break; /* the offsets point nowhere: reported below */
 		if ((rc = kcs_rows_peek(r, &x, err)))
 			return rc;
 		if (!x || !kcs_row_is_workload(x, g->text.buf + g->ns_off,

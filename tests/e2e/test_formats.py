@@ -1032,6 +1032,10 @@ def max_rss_kib(args):
 class Memory(unittest.TestCase):
     """The grouping formats spool to disk: 10x the pods, not 10x the memory."""
 
+    @unittest.skipIf(os.environ.get("KCS_SANITIZED"),
+                     "peak RSS under AddressSanitizer measures its quarantine of "
+                     "freed memory (up to 256 MB), not kubecapscan; the same test "
+                     "runs on the Release build in the same CI run")
     def test_memory_does_not_grow_with_pods(self):
         with tempfile.TemporaryDirectory(prefix="kcs-mem-") as d:
             small, big = os.path.join(d, "small.json"), os.path.join(d, "big.json")
