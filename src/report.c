@@ -1800,3 +1800,52 @@ enum kcs_err kcs_json_embed(yajl_gen g, const char *s, size_t len,
 				     "a report's embedded JSON is invalid");
 	return KCS_OK;
 }
+
+enum kcs_err kcs_json_runtime_nodes(yajl_gen g,
+				    const struct kcs_scan_result *res,
+				    struct kcs_error *err)
+{
+	struct kcs_runtime_count *rows = NULL;
+	size_t n = 0, i;
+	enum kcs_err rc;
+
+	kcs_json_kbool(g, "nodesRead", res->nodes != NULL);
+	kcs_json_str(g, "nodes");
+	yajl_gen_array_open(g);
+	if (res->nodes) {
+		if ((rc = kcs_nodes_summary(res->nodes, &rows, &n, err)))
+			return rc;
+		for (i = 0; i < n; i++) {
+			yajl_gen_map_open(g);
+			kcs_json_kv(g, "runtime", kcs_runtime_name(rows[i].runtime));
+			kcs_json_kv(g, "version", rows[i].version);
+			kcs_json_kint(g, "nodes", (long long)rows[i].nodes);
+			yajl_gen_map_close(g);
+		}
+		kcs_free(rows);
+	}
+	yajl_gen_array_close(g);
+	return KCS_OK;
+}
+
+void kcs_json_drift_namespaces(yajl_gen g, const struct kcs_drift *d)
+{
+	static const struct {
+		const char *key;
+		enum kcs_drift_list list;
+	} lists[] = {
+		{ "newNamespaces", KCS_DRIFT_NEW_NAMESPACES },
+		{ "removedNamespaces", KCS_DRIFT_REMOVED_NAMESPACES },
+	};
+	const struct kcs_drift_item *items;
+	size_t i, j, n;
+
+	for (i = 0; i < KCS_ARRAY_SIZE(lists); i++) {
+		kcs_json_str(g, lists[i].key);
+		yajl_gen_array_open(g);
+		items = kcs_drift_items(d, lists[i].list, &n);
+		for (j = 0; j < n; j++)
+			kcs_json_strn(g, items[j].ns, items[j].ns_len);
+		yajl_gen_array_close(g);
+	}
+}

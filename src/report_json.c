@@ -497,18 +497,7 @@ static void json_drift(yajl_gen g, const struct kcs_drift *d)
 	}
 	kint(g, "stillFailing",
 	     kcs_drift_count(d, KCS_DRIFT_STILL_FAILING_ITEMS));
-	str(g, "newNamespaces");
-	yajl_gen_array_open(g);
-	items = kcs_drift_items(d, KCS_DRIFT_NEW_NAMESPACES, &n);
-	for (j = 0; j < n; j++)
-		strn(g, items[j].ns, items[j].ns_len);
-	yajl_gen_array_close(g);
-	str(g, "removedNamespaces");
-	yajl_gen_array_open(g);
-	items = kcs_drift_items(d, KCS_DRIFT_REMOVED_NAMESPACES, &n);
-	for (j = 0; j < n; j++)
-		strn(g, items[j].ns, items[j].ns_len);
-	yajl_gen_array_close(g);
+	kcs_json_drift_namespaces(g, d);
 	yajl_gen_map_close(g);
 }
 
@@ -516,29 +505,12 @@ static void json_drift(yajl_gen g, const struct kcs_drift *d)
 static enum kcs_err runtimes(yajl_gen g, const struct kcs_scan_result *res,
 			     struct kcs_error *err)
 {
-	struct kcs_runtime_count *rows = NULL;
-	size_t n = 0, i;
 	enum kcs_err rc;
 
 	str(g, "runtimes");
 	yajl_gen_map_open(g);
-	str(g, "nodesRead");
-	yajl_gen_bool(g, res->nodes != NULL);
-	str(g, "nodes");
-	yajl_gen_array_open(g);
-	if (res->nodes) {
-		if ((rc = kcs_nodes_summary(res->nodes, &rows, &n, err)))
-			return rc;
-		for (i = 0; i < n; i++) {
-			yajl_gen_map_open(g);
-			kv(g, "runtime", kcs_runtime_name(rows[i].runtime));
-			kv(g, "version", rows[i].version);
-			kint(g, "nodes", rows[i].nodes);
-			yajl_gen_map_close(g);
-		}
-		kcs_free(rows);
-	}
-	yajl_gen_array_close(g);
+	if ((rc = kcs_json_runtime_nodes(g, res, err)))
+		return rc;
 	str(g, "runtimeClasses");
 	if (res->rtclasses) {
 		const struct kcs_rtclass *c;

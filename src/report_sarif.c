@@ -987,18 +987,7 @@ static void drift_props(yajl_gen g, const struct kcs_drift *d)
 		yajl_gen_map_close(g);
 	}
 	yajl_gen_array_close(g);
-	kcs_json_str(g, "newNamespaces");
-	yajl_gen_array_open(g);
-	items = kcs_drift_items(d, KCS_DRIFT_NEW_NAMESPACES, &n);
-	for (i = 0; i < n; i++)
-		kcs_json_strn(g, items[i].ns, items[i].ns_len);
-	yajl_gen_array_close(g);
-	kcs_json_str(g, "removedNamespaces");
-	yajl_gen_array_open(g);
-	items = kcs_drift_items(d, KCS_DRIFT_REMOVED_NAMESPACES, &n);
-	for (i = 0; i < n; i++)
-		kcs_json_strn(g, items[i].ns, items[i].ns_len);
-	yajl_gen_array_close(g);
+	kcs_json_drift_namespaces(g, d);
 	yajl_gen_map_close(g);
 }
 
@@ -1006,28 +995,12 @@ static void drift_props(yajl_gen g, const struct kcs_drift *d)
 static enum kcs_err runtime_props(yajl_gen g, const struct kcs_scan_result *res,
 				  struct kcs_error *err)
 {
-	struct kcs_runtime_count *rows = NULL;
-	size_t n = 0, i;
 	enum kcs_err rc;
 
 	kcs_json_str(g, "runtimes");
 	yajl_gen_map_open(g);
-	kcs_json_kbool(g, "nodesRead", res->nodes != NULL);
-	kcs_json_str(g, "nodes");
-	yajl_gen_array_open(g);
-	if (res->nodes) {
-		if ((rc = kcs_nodes_summary(res->nodes, &rows, &n, err)))
-			return rc;
-		for (i = 0; i < n; i++) {
-			yajl_gen_map_open(g);
-			kcs_json_kv(g, "runtime", kcs_runtime_name(rows[i].runtime));
-			kcs_json_kv(g, "version", rows[i].version);
-			kcs_json_kint(g, "nodes", (long long)rows[i].nodes);
-			yajl_gen_map_close(g);
-		}
-		kcs_free(rows);
-	}
-	yajl_gen_array_close(g);
+	if ((rc = kcs_json_runtime_nodes(g, res, err)))
+		return rc;
 	yajl_gen_map_close(g);
 	return KCS_OK;
 }

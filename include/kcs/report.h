@@ -186,6 +186,17 @@ void kcs_json_kint(yajl_gen g, const char *key, long long val);
 void kcs_json_kbool(yajl_gen g, const char *key, int val);
 
 /*
+ * --runtime-aware: "nodesRead" and "nodes" (nodes per runtime and version),
+ * as the JSON report's runtimes object and SARIF's run properties carry
+ * them. Errors as kcs_nodes_summary.
+ */
+enum kcs_err kcs_json_runtime_nodes(yajl_gen g,
+				    const struct kcs_scan_result *res,
+				    struct kcs_error *err) KCS_WUR;
+/* --baseline: "newNamespaces" and "removedNamespaces", arrays of names. */
+void kcs_json_drift_namespaces(yajl_gen g, const struct kcs_drift *d);
+
+/*
  * The report's summary object (namespaces, pods, containers, workloads by
  * verdict), as the JSON report and SARIF's run properties carry it.
  */
