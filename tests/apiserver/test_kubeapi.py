@@ -91,8 +91,10 @@ class Server:
     def log(self):
         with open(os.path.join(self.tmp, "requests.log")) as f:
             lines = f.read().split("\n")
-        # the server logs a request after answering it: the last line may still be being written
-        return [json.loads(line) for line in lines[:-1] if line.strip()]
+        # the server logs a request after answering it: the last line may still be being written.
+        # Records without a method are events (a failed TLS handshake), not requests.
+        recs = [json.loads(line) for line in lines[:-1] if line.strip()]
+        return [r for r in recs if "method" in r]
 
     def wait_log(self, pred, timeout=10):
         """The request log once pred(records) holds (the server logs after it answers)."""

@@ -75,9 +75,13 @@ class Server:
             return ""
 
     def requests(self):
-        """The request log as a list of dicts."""
-        return [json.loads(line) for line in self.read("requests.log").splitlines()
-                if line.strip()]
+        """The request log as a list of dicts: HTTP requests only.
+
+        The server logs a request after answering it, so a last line without its newline is
+        still being written; records without a method are events (a failed TLS handshake)."""
+        lines = self.read("requests.log").split("\n")
+        recs = [json.loads(line) for line in lines[:-1] if line.strip()]
+        return [r for r in recs if "method" in r]
 
     def token(self, user):
         return self.users[user]["token"]
