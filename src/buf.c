@@ -115,6 +115,12 @@ enum kcs_err kcs_buf_addstr(struct kcs_buf *b, const char *s)
 
 enum kcs_err kcs_buf_addch(struct kcs_buf *b, char c)
 {
+	/* the common case, room already there: no call to grow() */
+	if (!b->err && b->len + 1 < b->alloc && b->len < b->max) {
+		b->buf[b->len++] = c;
+		b->buf[b->len] = '\0';
+		return KCS_OK;
+	}
 	return kcs_buf_add(b, &c, 1);
 }
 

@@ -112,11 +112,16 @@ enum kcs_err kcs_remediate_shell_quote(struct kcs_buf *b, const char *s,
 		return kcs_buf_add(b, s, len);
 	/* '...' keeps every byte literal; a ' ends it, is escaped, reopens */
 	kcs_buf_addch(b, '\'');
-	for (i = 0; i < len; i++) {
-		if (s[i] == '\'')
-			kcs_buf_addstr(b, "'\\''");
-		else
-			kcs_buf_addch(b, s[i]);
+	while (len) {
+		const char *q = memchr(s, '\'', len);
+		size_t run = q ? (size_t)(q - s) : len;
+
+		kcs_buf_add(b, s, run);
+		if (!q)
+			break;
+		kcs_buf_addstr(b, "'\\''");
+		s += run + 1;
+		len -= run + 1;
 	}
 	return kcs_buf_addch(b, '\'');
 }

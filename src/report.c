@@ -333,6 +333,23 @@ size_t kcs_utf8_char(const char *s, size_t len, unsigned long *cp)
 	return n;
 }
 
+/* Whether s is valid UTF-8 throughout, ASCII runs taken at a stride. */
+static int utf8_valid(const char *s, size_t len)
+{
+	unsigned long cp;
+	size_t i = 0, n;
+
+	for (;;) {
+		while (i < len && (unsigned char)s[i] < 0x80)
+			i++;
+		if (i == len)
+			return 1;
+		if (!(n = kcs_utf8_char(s + i, len - i, &cp)))
+			return 0;
+		i += n;
+	}
+}
+
 /* Strings longer than this are repaired on the heap, not the stack. */
 #define KCS_JSON_FIX_STACK 1024
 
@@ -342,9 +359,7 @@ void kcs_json_strn(yajl_gen g, const char *s, size_t len)
 	unsigned long cp;
 	size_t i = 0, o = 0, n;
 
-	while (i < len && (n = kcs_utf8_char(s + i, len - i, &cp)))
-		i += n;
-	if (i == len) { /* the usual case: valid already */
+	if (!len || utf8_valid(s, len)) { /* the usual case */
 		yajl_gen_string(g, (const unsigned char *)s, len);
 		return;
 	}
