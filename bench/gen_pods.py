@@ -15,7 +15,8 @@ containers, env, ports, resources, probes, volume mounts, the projected
 service-account volume, tolerations, affinity, and a status with conditions
 and container statuses.
 
-Security contexts follow a mix drawn from real clusters (per pod profile):
+Security contexts follow a mix drawn from real clusters (one profile per
+workload, below, so these are the shares of pods on average):
 
     40%  drop ALL (restricted-style)      10%  drop NET_RAW
     25%  no securityContext at all         5%  privileged
@@ -28,15 +29,32 @@ istio-init style init container adds NET_ADMIN and NET_RAW, and about 1% of
 pods carry a `kubectl debug` ephemeral container (general, netadmin, sysadmin
 or restricted profile).
 
-Every pod is built from its own random generator seeded with (--seed, index),
-so the output is deterministic for a seed whatever --jobs is, and pods are
-written one at a time: 150k pods (about 1 GB) never sit in memory at once.
+Pods come in workloads, as in a real cluster: Deployments (ReplicaSet owner
+`app-<hash>`, pods `app-<hash>-<suffix>`), StatefulSets (pods `name-0` to
+`name-(n-1)`), DaemonSets (one pod per node) and Jobs (usually one pod),
+about 4.5 pods per workload on average (1 to 40). The replicas of a
+workload share its namespace, app, image, labels, annotations, containers
+and securityContext profile (one pod template), and each has its own
+name, uid, service-account volume, node, IPs and status; about 1% of pods
+carry the debug container. The securityContext mix above is drawn per
+workload, so it holds per pod on average but varies more between small
+files (2k pods are only about 450 workloads).
+
+Pod indices are cut into blocks of 256, and each block into workloads of
+consecutive indices by a generator seeded with (--seed, block); a pod's
+template comes from a generator seeded with its workload, the rest from one
+seeded with (--seed, index). So a pod is found from its index alone: the
+output is deterministic for a seed whatever --jobs is, a smaller file is a
+prefix of a larger one (same seed and --namespaces), and pods are written
+one at a time: 150k pods (about 1 GB) never sit in memory at once.
 
 Python 3 standard library only.
 """
 
 import argparse
 import bisect
+import functools
+import hashlib
 import json
 import multiprocessing
 import os
@@ -104,6 +122,35 @@ for _p, _w in PROFILES:
     PROFILE_CUM.append(_acc)
 assert _acc == 100
 
+# ---- workloads -------------------------------------------------------------
+#
+# Pods come in workloads: the replicas of one controller share its pod
+# template (namespace, app, image, containers, securityContext profile) and
+# differ in name, uid, node, IPs and status. Pod indices are cut into fixed
+# blocks of BLOCK consecutive indices, and each block into workloads of
+# consecutive indices by a generator seeded with (--seed, block), so a pod
+# finds its workload from its index alone (parallel generation by index
+# range still works) and a workload never crosses a block (its last one is
+# cut at the block's end).
+
+BLOCK = 256
+
+# Workload kinds, per mille of workloads, tuned so that pods split about
+# 58% Deployment, 17% StatefulSet, 20% DaemonSet, 5% Job with a mean of
+# about 4.5 pods per workload (tests/apiserver/kubeapi.py: about 6).
+KINDS = [("Deployment", 495), ("StatefulSet", 261), ("DaemonSet", 51),
+         ("Job", 193)]
+# Pods per workload, (count, weight): a Deployment's replicas, a
+# StatefulSet's ordinals 0..n-1, a DaemonSet's nodes, a Job's pods (usually
+# one; a second or third is a retry or a parallel pod).
+SIZES = {
+    "Deployment": [(1, 10), (2, 18), (3, 22), (4, 10), (5, 10), (6, 8),
+                   (8, 7), (10, 5), (12, 4), (16, 3), (24, 2), (40, 1)],
+    "StatefulSet": [(1, 20), (2, 10), (3, 50), (5, 15), (7, 5)],
+    "DaemonSet": [(n, 1) for n in range(4, 33)],
+    "Job": [(1, 85), (2, 10), (3, 5)],
+}
+
 TS = "2025-06-%02dT%02d:%02d:%02dZ"
 
 
@@ -126,6 +173,11 @@ def uuid4(rng):
 def timestamp(rng):
     return TS % (rng.randint(1, 28), rng.randrange(24), rng.randrange(60),
                  rng.randrange(60))
+
+
+def image_digest(image):
+    """The same image has the same digest in every pod that runs it."""
+    return hashlib.sha256(image.encode()).hexdigest()
 
 
 def unique_suffix(index):
@@ -322,8 +374,9 @@ def container(rng, name, image, ports, sc, sa_volume, lean=False):
 class Cluster:
     """Namespaces and their workloads, derived from the seed alone."""
 
-    def __init__(self, seed, n_namespaces):
+    def __init__(self, seed, n_namespaces, n_pods):
         rng = random.Random("cluster:%d" % seed)
+        self.n_pods = max(n_pods, 1)
         names = list(SYSTEM_NAMESPACES[:n_namespaces])
         i = 0
         while len(names) < n_namespaces:
@@ -339,55 +392,123 @@ class Cluster:
         for i, n in enumerate(names):  # these never run pods
             if n in ("kube-public", "kube-node-lease") and len(names) > 2:
                 weights[i] = 0.0
+        self.ns_uid = {n: uuid4(rng) for n in names}
+        # The API server lists pods in key order, namespace by namespace
+        # (kubectl -A prints them so too), and kubecapscan's workload table
+        # relies on that: each namespace takes a run of pod indices in name
+        # order, as long as its share of the weight.
+        order = sorted(range(len(names)), key=lambda k: names[k])
+        self.by_name = [names[k] for k in order]
         self.cum = []
         acc = 0.0
-        for w in weights:
-            acc += w
+        for k in order:
+            acc += weights[k]
             self.cum.append(acc)
         self.total = acc
-        self.ns_uid = {n: uuid4(rng) for n in names}
 
-    def pick_namespace(self, rng):
-        return self.namespaces[bisect.bisect_left(self.cum,
-                                                  rng.random() * self.total)]
+    def namespace_at(self, index):
+        """The namespace whose run of indices holds pod `index`."""
+        x = (index + 0.5) / self.n_pods * self.total
+        return self.by_name[min(bisect.bisect_left(self.cum, x),
+                                len(self.by_name) - 1)]
 
 
 def pick_profile(rng):
     return PROFILE_NAMES[bisect.bisect_right(PROFILE_CUM, rng.randrange(100))]
 
 
+def _cumulative(pairs):
+    values, cum, acc = [], [], 0
+    for v, w in pairs:
+        acc += w
+        values.append(v)
+        cum.append(acc)
+    return values, cum
+
+
+def _pick(rng, table):
+    values, cum = table
+    return values[bisect.bisect_right(cum, rng.random() * cum[-1])]
+
+
+KIND_TABLE = _cumulative(KINDS)
+SIZE_TABLES = {k: _cumulative(v) for k, v in SIZES.items()}
+APPS_BY_KIND = {k: [i for i, a in enumerate(APPS) if a[3] == k]
+                for k, _ in KINDS}
+
+
+@functools.lru_cache(maxsize=8)
+def block_workloads(seed, block):
+    """A block's workloads: (first index, pod count, index in APPS) each,
+    and the tuple of their first indices."""
+    rng = random.Random("block:%d:%d" % (seed, block))
+    out = []
+    off = 0
+    while off < BLOCK:
+        kind = _pick(rng, KIND_TABLE)
+        app = rng.choice(APPS_BY_KIND[kind])
+        n = min(_pick(rng, SIZE_TABLES[kind]), BLOCK - off)
+        out.append((block * BLOCK + off, n, app))
+        off += n
+    return tuple(out), tuple(w[0] for w in out)
+
+
+def workload_of(seed, index):
+    """(block, workload number in it, first index, pod count, app) of a pod."""
+    block = index // BLOCK
+    wls, firsts = block_workloads(seed, block)
+    j = bisect.bisect_right(firsts, index) - 1
+    return (block, j) + wls[j]
+
+
 def make_pod(cluster, seed, index):
+    """Pod `index`: its workload's template with its own identity and state.
+
+    Two generators: `w`, seeded with the workload, draws everything in the
+    pod template (so every replica draws the same values in the same
+    order), and `rng`, seeded with (seed, index), whatever is the pod's own
+    (uid, name suffix, service-account volume, node, IPs, status, debug
+    container). No draw from `w` may depend on a draw from `rng`.
+    """
+    block, wnum, first, _, app_i = workload_of(seed, index)
+    w = random.Random("workload:%d:%d:%d" % (seed, block, wnum))
     rng = random.Random("pod:%d:%d" % (seed, index))
-    ns = cluster.pick_namespace(rng)
-    app, image, ports, wkind, host_net = rng.choice(APPS)
-    profile = pick_profile(rng)
+    ns = cluster.namespace_at(first)
+    w.random()  # the draw that once picked the namespace: the rest stay put
+    app, image, ports, wkind, host_net = APPS[app_i]
+    profile = pick_profile(w)
     windows = profile == "windows"
-    tag = "%d.%d.%d" % (rng.randint(1, 4), rng.randint(0, 30), rng.randint(0, 9))
+    tag = "%d.%d.%d" % (w.randint(1, 4), w.randint(0, 30), w.randint(0, 9))
     image = "%s:%s" % (image, tag)
+    owner_uid = uuid4(w)
+    rs_hash = rand_str(w, 10)
     uid = uuid4(rng)
-    owner_uid = uuid4(rng)
+    # unique_suffix() is unique per index: the first pod's index names the
+    # workload, the pod's own index names the pod, so names never collide.
+    wsuffix = unique_suffix(first)
     suffix = unique_suffix(index)
-    rs_hash = rand_str(rng, 10)
     if wkind == "Deployment":
         name = "%s-%s-%s" % (app, rs_hash, suffix)
         owner = {"apiVersion": "apps/v1", "kind": "ReplicaSet",
                  "name": "%s-%s" % (app, rs_hash)}
         labels = {"app.kubernetes.io/name": app, "pod-template-hash": rs_hash}
     elif wkind == "StatefulSet":
-        name = "%s-%s-%d" % (app, suffix, rng.randrange(5))
-        owner = {"apiVersion": "apps/v1", "kind": "StatefulSet",
-                 "name": "%s-%s" % (app, suffix)}
+        sts = "%s-%s" % (app, wsuffix)
+        name = "%s-%d" % (sts, index - first)
+        owner = {"apiVersion": "apps/v1", "kind": "StatefulSet", "name": sts}
         labels = {"app.kubernetes.io/name": app,
-                  "controller-revision-hash": "%s-%s" % (app, rs_hash),
+                  "apps.kubernetes.io/pod-index": str(index - first),
+                  "controller-revision-hash": "%s-%s" % (sts, rs_hash),
                   "statefulset.kubernetes.io/pod-name": name}
     elif wkind == "DaemonSet":
-        name = "%s-%s" % (app, suffix)
-        owner = {"apiVersion": "apps/v1", "kind": "DaemonSet", "name": app}
+        ds = "%s-%s" % (app, wsuffix)
+        name = "%s-%s" % (ds, suffix)
+        owner = {"apiVersion": "apps/v1", "kind": "DaemonSet", "name": ds}
         labels = {"app.kubernetes.io/name": app,
-                  "controller-revision-hash": rand_str(rng, 10),
-                  "pod-template-generation": str(rng.randint(1, 9))}
+                  "controller-revision-hash": rs_hash,
+                  "pod-template-generation": str(w.randint(1, 9))}
     else:
-        job = "%s-%d" % (app, 28900000 + index)
+        job = "%s-%d" % (app, 28900000 + first)
         name = "%s-%s" % (job, suffix)
         owner = {"apiVersion": "batch/v1", "kind": "Job", "name": job}
         labels = {"app.kubernetes.io/name": app, "job-name": job,
@@ -396,19 +517,19 @@ def make_pod(cluster, seed, index):
     owner.update({"uid": owner_uid, "controller": True,
                   "blockOwnerDeletion": True})
     labels["app.kubernetes.io/instance"] = "%s-%s" % (app, ns)
-    if rng.random() < 0.6:
+    if w.random() < 0.6:
         labels["app.kubernetes.io/part-of"] = ns.split("-")[0]
         labels["app.kubernetes.io/version"] = tag
-    istio = not windows and not host_net and rng.random() < 0.12
+    istio = not windows and not host_net and w.random() < 0.12
     if istio:
         labels["security.istio.io/tlsMode"] = "istio"
         labels["service.istio.io/canonical-name"] = app
-    annotations = {"kubectl.kubernetes.io/restartedAt": timestamp(rng)}
-    if rng.random() < 0.5:
+    annotations = {"kubectl.kubernetes.io/restartedAt": timestamp(w)}
+    if w.random() < 0.5:
         annotations["prometheus.io/scrape"] = "true"
         annotations["prometheus.io/port"] = str(ports[-1] if ports else 9090)
-    if rng.random() < 0.3:
-        annotations["checksum/config"] = rand_hex(rng, 64)
+    if w.random() < 0.3:
+        annotations["checksum/config"] = rand_hex(w, 64)
     if istio:
         annotations["sidecar.istio.io/status"] = json.dumps(
             {"initContainers": ["istio-init"], "containers": ["istio-proxy"],
@@ -416,29 +537,31 @@ def make_pod(cluster, seed, index):
                          "istio-token", "istiod-ca-cert"],
              "revision": "default"}, separators=(",", ":"))
 
+    # The service-account volume is added per pod by admission: its name
+    # is the pod's own, in a template otherwise the same for every replica.
     sa_volume = "kube-api-access-" + rand_str(rng, 5)
-    sc = security_context(rng, profile)
-    containers = [container(rng, app, image, ports, sc, sa_volume)]
-    if not windows and rng.random() < 0.35:
-        sname, simage, sports = rng.choice(SIDECARS)
+    sc = security_context(w, profile)
+    containers = [container(w, app, image, ports, sc, sa_volume)]
+    if not windows and w.random() < 0.35:
+        sname, simage, sports = w.choice(SIDECARS)
         if istio:
             sname, simage, sports = SIDECARS[0]
         ssc = {"allowPrivilegeEscalation": False,
                "capabilities": {"drop": ["ALL"]}, "privileged": False,
                "readOnlyRootFilesystem": True, "runAsNonRoot": True,
                "runAsUser": 1337} if sname == "istio-proxy" \
-            else security_context(rng, profile)
-        containers.append(container(rng, sname, simage, sports, ssc,
+            else security_context(w, profile)
+        containers.append(container(w, sname, simage, sports, ssc,
                                     sa_volume, lean=True))
-    if windows and rng.random() < 0.3:
-        containers.append(container(rng, "iis-exporter",
+    if windows and w.random() < 0.3:
+        containers.append(container(w, "iis-exporter",
                                     "ghcr.io/acme/iis-exporter:1.0.2",
-                                    [9182], security_context(rng, profile),
+                                    [9182], security_context(w, profile),
                                     sa_volume, lean=True))
 
     init = []
     if istio:
-        init.append(container(rng, "istio-init", SIDECARS[0][1], [],
+        init.append(container(w, "istio-init", SIDECARS[0][1], [],
                               {"allowPrivilegeEscalation": False,
                                "capabilities": {"add": ["NET_ADMIN",
                                                         "NET_RAW"],
@@ -447,10 +570,10 @@ def make_pod(cluster, seed, index):
                                "readOnlyRootFilesystem": False,
                                "runAsGroup": 0, "runAsNonRoot": False,
                                "runAsUser": 0}, sa_volume, lean=True))
-    elif rng.random() < 0.15:
-        isc = sc if windows or rng.random() < 0.7 else None
-        init.append(container(rng, "init-" + rng.choice(["db", "config",
-                                                          "perms"]),
+    elif w.random() < 0.15:
+        isc = sc if windows or w.random() < 0.7 else None
+        init.append(container(w, "init-" + w.choice(["db", "config",
+                                                      "perms"]),
                               "docker.io/library/busybox:1.36", [], isc,
                               sa_volume, lean=True))
 
@@ -484,20 +607,20 @@ def make_pod(cluster, seed, index):
             "restartPolicy": "OnFailure" if wkind == "Job" else "Always",
             "schedulerName": "default-scheduler",
             "securityContext": {},
-            "serviceAccount": app if rng.random() < 0.6 else "default",
+            "serviceAccount": app if w.random() < 0.6 else "default",
             "terminationGracePeriodSeconds": 30}
     spec["serviceAccountName"] = spec["serviceAccount"]
     if init:
         spec["initContainers"] = init
     if eph:
         spec["ephemeralContainers"] = eph
-    if rng.random() < 0.3:
+    if w.random() < 0.3:
         spec["securityContext"] = {"fsGroup": 2000, "runAsNonRoot": True,
                                    "seccompProfile": {"type": "RuntimeDefault"}}
     if windows:
         spec["os"] = {"name": "windows"}
         spec["nodeSelector"] = {"kubernetes.io/os": "windows"}
-    elif rng.random() < 0.2:
+    elif w.random() < 0.2:
         spec["os"] = {"name": "linux"}
     if host_net:
         spec["hostNetwork"] = True
@@ -510,11 +633,11 @@ def make_pod(cluster, seed, index):
     ]
     if wkind == "DaemonSet":
         tolerations = [{"operator": "Exists"}] + tolerations
-    elif rng.random() < 0.2:
+    elif w.random() < 0.2:
         tolerations.append({"effect": "NoSchedule", "key": "dedicated",
                             "operator": "Equal", "value": ns.split("-")[0]})
     spec["tolerations"] = tolerations
-    if wkind in ("Deployment", "StatefulSet") and rng.random() < 0.6:
+    if wkind in ("Deployment", "StatefulSet") and w.random() < 0.6:
         spec["affinity"] = {"podAntiAffinity": {
             "preferredDuringSchedulingIgnoredDuringExecution": [{
                 "podAffinityTerm": {
@@ -523,7 +646,7 @@ def make_pod(cluster, seed, index):
                         "values": [app]}]},
                     "topologyKey": "kubernetes.io/hostname"},
                 "weight": 100}]}}
-        if rng.random() < 0.3:
+        if w.random() < 0.3:
             spec["affinity"]["nodeAffinity"] = {
                 "requiredDuringSchedulingIgnoredDuringExecution": {
                     "nodeSelectorTerms": [{"matchExpressions": [{
@@ -554,7 +677,8 @@ def make_pod(cluster, seed, index):
     def cstatus(c, running=True):
         s = {"containerID": "containerd://" + rand_hex(rng, 64),
              "image": c["image"],
-             "imageID": c["image"].split(":")[0] + "@sha256:" + rand_hex(rng, 64),
+             "imageID": (c["image"].split(":")[0] + "@sha256:" +
+                         image_digest(c["image"])),
              "lastState": {}, "name": c["name"], "ready": running,
              "restartCount": rng.choice([0, 0, 0, 1, 2, 7]),
              "started": running}
@@ -654,8 +778,8 @@ class Writer:
 _WORKER = {}
 
 
-def _init_worker(seed, n_namespaces, indent):
-    _WORKER["cluster"] = Cluster(seed, n_namespaces)
+def _init_worker(seed, n_namespaces, n_pods, indent):
+    _WORKER["cluster"] = Cluster(seed, n_namespaces, n_pods)
     _WORKER["seed"] = seed
     _WORKER["indent"] = indent
 
@@ -732,7 +856,7 @@ def main(argv=None):
         ap.error("--pods must be between 0 and %d" % (27 ** 5 - 1))
     m = args.namespaces or max(10, min(2000, args.pods // 100))
     indent = 0 if args.format == "compact" else 4
-    cluster = Cluster(args.seed, m)
+    cluster = Cluster(args.seed, m, args.pods)
 
     if args.namespaces_out:
         with open_out(args.namespaces_out) as f:
@@ -753,7 +877,7 @@ def main(argv=None):
         if args.jobs > 1 and len(ranges) > 1:
             ctx = multiprocessing.get_context("fork")
             with ctx.Pool(args.jobs, _init_worker,
-                          (args.seed, m, indent)) as pool:
+                          (args.seed, m, args.pods, indent)) as pool:
                 # A bounded window of batches at a time, in order, so
                 # memory stays flat however many pods are asked for.
                 win = 4 * args.jobs
@@ -763,7 +887,7 @@ def main(argv=None):
                             w.item(text)
                             n_win += osname == "windows"
         else:
-            _init_worker(args.seed, m, indent)
+            _init_worker(args.seed, m, args.pods, indent)
             for r in ranges:
                 for text, osname in _gen_range(r):
                     w.item(text)
