@@ -25,18 +25,6 @@
 
 /* ---- helpers -------------------------------------------------------- */
 
-/* A JSON text written with ' for ", so tests stay readable. */
-static char *j(const char *s)
-{
-	char *t = strdup(s), *p;
-
-	cr_assert_not_null(t);
-	for (p = t; *p; p++)
-		if (*p == '\'')
-			*p = '"';
-	return t;
-}
-
 /* Feed `len` bytes in chunks of `chunk` (0: at once) and finish. */
 static enum kcs_err load_mem(struct kcs_drift *d, const char *name,
 			     const char *data, size_t len, size_t chunk,
@@ -60,7 +48,7 @@ static struct kcs_drift *base_str(const char *text)
 {
 	struct kcs_error err = KCS_ERROR_INIT;
 	struct kcs_drift *d = kcs_drift_new();
-	char *s = j(text);
+	char *s = tu_jq(text, NULL);
 
 	cr_assert_not_null(d);
 	cr_assert_eq(load_mem(d, "base.json", s, strlen(s), 0, &err), KCS_OK,
@@ -215,6 +203,16 @@ static char *warnings(const struct kcs_drift *d)
 	return s;
 }
 
+/* Some warning must hold `part`. */
+static void expect_warning(const struct kcs_drift *d, const char *part)
+{
+	char *w = warnings(d);
+
+	cr_assert(strstr(w, part) != NULL, "no warning holds \"%s\":\n%s",
+		  part, w);
+	free(w);
+}
+
 /* ---- baselines written inline ----------------------------------------- */
 
 #define HEAD(complete, src)                                                  \
@@ -330,7 +328,6 @@ Test(drift, fixtures_with_workloads)
 Test(drift, fixtures_old_baseline)
 {
 	struct kcs_drift *d = base_file("testdata/drift/last-week.json");
-	char *w;
 
 	cr_assert_eq(kcs_drift_baseline(d)->legacy_pods, 8);
 	this_week(d, 0, 0);
@@ -352,10 +349,8 @@ Test(drift, fixtures_old_baseline)
 	       "stillFailing: stillFailing shop/Deployment/web/container/web NO_SECURITY_CONTEXT\n"
 	       "newNamespaces: added ml\n"
 	       "removedNamespaces: removed batch\n");
-	w = warnings(d);
-	cr_assert(strstr(w, "has 8 pods without a workload") != NULL, "%s", w);
-	cr_assert(strstr(w, "last-week.json") != NULL, "%s", w);
-	free(w);
+	expect_warning(d, "has 8 pods without a workload");
+	expect_warning(d, "last-week.json");
 	kcs_drift_free(d);
 }
 
@@ -623,7 +618,6 @@ Test(drift, old_baseline_matched_by_pod_name)
 	struct kcs_drift *d = base_str(text);
 	const struct kcs_drift_item *it;
 	size_t n;
-	char *w;
 
 	/* db-0 kept its name; web restarted; cache-0 kept its name */
 	POD(d, "shop", "StatefulSet", "db", "db-0",
@@ -646,9 +640,7 @@ Test(drift, old_baseline_matched_by_pod_name)
 	cr_assert_eq(it[1].in_baseline, 1); /* by pod name */
 	cr_assert_eq(it[1].baseline_verdict, KCS_VERDICT_PASS);
 	cr_assert_str_eq(it[1].baseline_reason, "DROP_ALL");
-	w = warnings(d);
-	cr_assert(strstr(w, "has 3 pods without a workload") != NULL, "%s", w);
-	free(w);
+	expect_warning(d, "has 3 pods without a workload");
 	kcs_drift_free(d);
 }
 
@@ -851,7 +843,6 @@ Test(drift, container_call)
 Test(drift, incomplete_current_scan)
 {
 	struct kcs_drift *d = base_str(SCOPE_BASE);
-	char *w;
 
 	/* the scan failed before kube-system was read */
 	POD(d, "shop", "Deployment", "web", "w-2", C("web", PASS, DROP_ALL));
@@ -862,9 +853,7 @@ Test(drift, incomplete_current_scan)
 	       "unknown: unknown kube-system ENFORCE_PRIVILEGED\n"
 	       "unknown: unknown kube-system/DaemonSet/agent/container/agent PRIVILEGED\n"
 	       "stillFailing: stillFailing shop UNLABELLED\n");
-	w = warnings(d);
-	cr_assert(strstr(w, "this scan is incomplete") != NULL, "%s", w);
-	free(w);
+	expect_warning(d, "this scan is incomplete");
 	kcs_drift_free(d);
 }
 
@@ -890,7 +879,6 @@ Test(drift, scope_narrower_namespace)
 {
 	struct kcs_drift *d = base_str(SCOPE_BASE);
 	struct kcs_drift_scope s = { .ns = "shop" };
-	char *w;
 
 	ns(d, "shop", KCS_VERDICT_PASS, "ENFORCE_RESTRICTED");
 	finish(d, 1, &s);
@@ -899,12 +887,9 @@ Test(drift, scope_narrower_namespace)
 	       "fixed: gone shop/Deployment/web/container/web ADD_NET_RAW\n"
 	       "unknown: unknown kube-system ENFORCE_PRIVILEGED\n"
 	       "unknown: unknown kube-system/DaemonSet/agent/container/agent PRIVILEGED\n");
-	w = warnings(d);
-	cr_assert(strstr(w, "scope differs") != NULL, "%s", w);
-	cr_assert(strstr(w, "namespace: all in the baseline, 'shop' now") != NULL,
-		  "%s", w);
-	cr_assert(strstr(w, "base.json") != NULL, "%s", w);
-	free(w);
+	expect_warning(d, "scope differs");
+	expect_warning(d, "namespace: all in the baseline, 'shop' now");
+	expect_warning(d, "base.json");
 	kcs_drift_free(d);
 }
 
@@ -917,7 +902,6 @@ Test(drift, scope_wider_namespace)
 		"'pods':[" WPOD("shop", "w-1", "Deployment", "web",
 				CT("container", "web", "FAIL", "ADD_NET_RAW"))
 		"],'namespaces':[" NS("shop", "FAIL", "UNLABELLED") "]}");
-	char *w;
 
 	cr_assert_str_eq(kcs_drift_baseline(d)->ns, "shop");
 	POD(d, "shop", "Deployment", "web", "w-2", C("web", FAIL, ADD_NET_RAW));
@@ -932,10 +916,7 @@ Test(drift, scope_wider_namespace)
 	       "newFailures: new kube-system/DaemonSet/agent/container/agent PRIVILEGED\n"
 	       "stillFailing: stillFailing shop UNLABELLED\n"
 	       "stillFailing: stillFailing shop/Deployment/web/container/web ADD_NET_RAW\n");
-	w = warnings(d);
-	cr_assert(strstr(w, "namespace: 'shop' in the baseline, all now") != NULL,
-		  "%s", w);
-	free(w);
+	expect_warning(d, "namespace: 'shop' in the baseline, all now");
 	kcs_drift_free(d);
 }
 
@@ -944,7 +925,6 @@ Test(drift, scope_selector)
 {
 	struct kcs_drift *d = base_str(SCOPE_BASE);
 	struct kcs_drift_scope s = { .label_selector = "app=web" };
-	char *w;
 
 	ns(d, "shop", KCS_VERDICT_FAIL, "UNLABELLED");
 	ns(d, "kube-system", KCS_VERDICT_FAIL, "ENFORCE_PRIVILEGED");
@@ -954,10 +934,8 @@ Test(drift, scope_selector)
 	       "unknown: unknown shop/Deployment/web/container/web ADD_NET_RAW\n"
 	       "stillFailing: stillFailing kube-system ENFORCE_PRIVILEGED\n"
 	       "stillFailing: stillFailing shop UNLABELLED\n");
-	w = warnings(d);
-	cr_assert(strstr(w, "label selector: none in the baseline, 'app=web' now")
-		  != NULL, "%s", w);
-	free(w);
+	expect_warning(d,
+		       "label selector: none in the baseline, 'app=web' now");
 	kcs_drift_free(d);
 }
 
@@ -990,7 +968,6 @@ Test(drift, scope_excludes)
 	struct kcs_drift *d = base_str(SCOPE_BASE);
 	const char *const ex[] = { "kube-*" };
 	struct kcs_drift_scope s = { .exclude_ns = ex, .n_exclude_ns = 1 };
-	char *w;
 
 	ns(d, "shop", KCS_VERDICT_FAIL, "UNLABELLED");
 	ns(d, "old", KCS_VERDICT_PASS, "ENFORCE_RESTRICTED");
@@ -1000,9 +977,7 @@ Test(drift, scope_excludes)
 	       "unknown: unknown kube-system ENFORCE_PRIVILEGED\n"
 	       "unknown: unknown kube-system/DaemonSet/agent/container/agent PRIVILEGED\n"
 	       "stillFailing: stillFailing shop UNLABELLED\n");
-	w = warnings(d);
-	cr_assert(strstr(w, "excluded namespaces differ") != NULL, "%s", w);
-	free(w);
+	expect_warning(d, "excluded namespaces differ");
 	kcs_drift_free(d);
 }
 
@@ -1011,13 +986,10 @@ Test(drift, incomplete_baseline_warns)
 	struct kcs_drift *d = base_str(
 		HEAD("false", SRC_ALL) "'pods':[],'namespaces':[],"
 		"'errors':[{'code':'API','message':'x','source':null,'httpStatus':500}]}");
-	char *w;
 
 	cr_assert_eq(kcs_drift_baseline(d)->complete, 0);
 	finish(d, 1, NULL);
-	w = warnings(d);
-	cr_assert(strstr(w, "baseline 'base.json' is incomplete") != NULL, "%s", w);
-	free(w);
+	expect_warning(d, "baseline 'base.json' is incomplete");
 	kcs_drift_free(d);
 }
 
@@ -1032,7 +1004,7 @@ struct bad {
 /* Assert the baseline fails the same way at every chunk size. */
 static void check_bad(const struct bad *b, const struct kcs_drift_limits *lim)
 {
-	char *s = j(b->json);
+	char *s = tu_jq(b->json, NULL);
 	size_t len = strlen(s), chunk;
 	long long off0 = -2;
 
@@ -1196,7 +1168,7 @@ Test(drift, limit_keys)
 	struct bad b = { NULL, KCS_ERR_LIMIT, "more than 2 distinct" };
 	struct kcs_error err = KCS_ERROR_INIT;
 	char *five = repeat("{" V1 ",'pods':[", KEYS_POD ",", 4, KEYS_POD "]}");
-	char *s = j(five);
+	char *s = tu_jq(five, NULL);
 	struct kcs_drift *d = kcs_drift_new();
 	struct kcs_pod pod;
 
@@ -1247,7 +1219,7 @@ Test(drift, limit_name_and_string)
 	d = kcs_drift_new();
 	kcs_drift_set_limits(d, &lim);
 	{
-		char *s = j(longstr);
+		char *s = tu_jq(longstr, NULL);
 
 		cr_assert_eq(load_mem(d, "big.json", s, strlen(s), 64, &err),
 			     KCS_ERR_LIMIT);

@@ -4,8 +4,9 @@
  *
  * Readers: every fixture under testdata/owners/ (globbed at run time) is
  * read whole, compared with its .golden trace, then read again at every
- * chunk size 1..64 and at random split points; each trace must equal the
- * whole-read one byte for byte. The file name's prefix picks the kind
+ * chunk size 1..64 and at random split points (testutil's chunk-split
+ * rig); each trace must equal the whole-read one byte for byte. The file
+ * name's prefix picks the kind
  * hint: "rs-" ReplicaSet, "jobs-" Job, "any-" none.
  *
  * Resolution: every chain of owners.h, missing owners (not listed / gone),
@@ -13,13 +14,9 @@
  *
  * Random splits use a seed printed on failure; KCS_TEST_SEED=<n> replays.
  */
-#include <glob.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 
@@ -28,56 +25,14 @@
 #include "kcs/owners.h"
 #include "testutil.h"
 
-#define TRACE_MAX (4u * 1024 * 1024)
-#define MAX_CHUNK 64
-#define N_RANDOM 20
+/* Every fixture of the chunked test. */
+#define FIXTURES "testdata/owners/*.json"
 
 /* ---- helpers ------------------------------------------------------------ */
 
-static void esc(struct kcs_buf *b, const char *s, size_t len)
-{
-	size_t i;
-
-	kcs_buf_addch(b, '"');
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c >= 0x20 && c < 0x7f && c != '\\' && c != '"')
-			kcs_buf_addch(b, (char)c);
-		else
-			kcs_buf_addf(b, "\\x%02x", c);
-	}
-	kcs_buf_addch(b, '"');
-}
-
 static void escs(struct kcs_buf *b, const char *s)
 {
-	esc(b, s, strlen(s));
-}
-
-static uint64_t rnd_next(uint64_t *s)
-{
-	*s ^= *s >> 12;
-	*s ^= *s << 25;
-	*s ^= *s >> 27;
-	return *s * 2685821657736338717ULL;
-}
-
-static uint64_t base_seed(void)
-{
-	static uint64_t seed;
-	const char *e;
-
-	if (seed)
-		return seed;
-	e = getenv("KCS_TEST_SEED");
-	if (e && *e)
-		seed = strtoull(e, NULL, 10);
-	else
-		seed = ((uint64_t)time(NULL) << 20) ^ (uint64_t)getpid();
-	if (!seed)
-		seed = 1;
-	return seed;
+	tu_esc(b, s, strlen(s));
 }
 
 static int cmp_bytes(const char *a, size_t al, const char *b, size_t bl)
@@ -116,19 +71,19 @@ static void trace_table(struct kcs_buf *b, const struct kcs_owners *t)
 		kcs_buf_addstr(b, "obj ");
 		escs(b, e->kind);
 		kcs_buf_addch(b, ' ');
-		esc(b, e->ns, e->ns_len);
+		tu_esc(b, e->ns, e->ns_len);
 		kcs_buf_addch(b, '/');
-		esc(b, e->name, e->name_len);
+		tu_esc(b, e->name, e->name_len);
 		kcs_buf_addstr(b, " uid=");
-		esc(b, e->uid, e->uid_len);
+		tu_esc(b, e->uid, e->uid_len);
 		kcs_buf_addf(b, " malformed=%d", e->malformed);
 		if (e->has_controller) {
 			kcs_buf_addstr(b, " controller=");
 			escs(b, e->ctl_kind);
 			kcs_buf_addch(b, '/');
-			esc(b, e->ctl_name, e->ctl_name_len);
+			tu_esc(b, e->ctl_name, e->ctl_name_len);
 			kcs_buf_addstr(b, " uid=");
-			esc(b, e->ctl_uid, e->ctl_uid_len);
+			tu_esc(b, e->ctl_uid, e->ctl_uid_len);
 		} else {
 			cr_assert_str_empty(e->ctl_kind);
 			cr_assert_eq(e->ctl_name_len, 0);
@@ -146,7 +101,7 @@ static void trace_info(struct kcs_buf *b, const struct kcs_doc_info *in)
 	kcs_buf_addstr(b, "info kind=");
 	escs(b, in->kind);
 	kcs_buf_addstr(b, " continue=");
-	esc(b, in->continue_token.buf, in->continue_token.len);
+	tu_esc(b, in->continue_token.buf, in->continue_token.len);
 	kcs_buf_addstr(b, " rv=");
 	escs(b, in->resource_version);
 	kcs_buf_addf(b, " remaining=%lld list=%d skipped=%zu", in->remaining_items,
@@ -177,138 +132,65 @@ static const char *hint_of(const char *rel)
 	return NULL;
 }
 
-static enum kcs_err feed_split(struct kcs_ownreader *r, const char *data,
-			       size_t len, long chunk, uint64_t seed,
-			       struct kcs_error *err)
+static enum kcs_err feed(void *r, const char *data, size_t len,
+			 struct kcs_error *err)
 {
-	size_t off = 0;
-	enum kcs_err rc;
-
-	while (off < len) {
-		size_t n = len - off;
-
-		if (chunk > 0 && n > (size_t)chunk)
-			n = (size_t)chunk;
-		if (chunk < 0) {
-			size_t m = (size_t)(rnd_next(&seed) % 97) + 1;
-
-			if (n > m)
-				n = m;
-		}
-		if ((rc = kcs_ownreader_feed(r, data + off, n, err)))
-			return rc;
-		off += n;
-	}
-	return kcs_ownreader_finish(r, err);
+	return kcs_ownreader_feed(r, data, len, err);
 }
 
-static void run(const char *rel, const char *data, size_t len, long chunk,
-		uint64_t seed, struct kcs_buf *b)
+/* One read of the fixture `ctx` (a struct tu_fixture), cut as `cut` says. */
+static enum kcs_err run(void *ctx, const struct tu_cut *cut,
+			struct kcs_buf *b, struct kcs_error *err)
 {
-	struct kcs_error err = KCS_ERROR_INIT;
+	const struct tu_fixture *fx = ctx;
 	struct kcs_owners *t = kcs_owners_new();
 	struct kcs_ownreader *r;
 	enum kcs_err rc;
 
 	cr_assert(t);
-	r = kcs_ownreader_new(t, hint_of(rel));
+	r = kcs_ownreader_new(t, hint_of(fx->rel));
 	cr_assert(r);
-	rc = feed_split(r, data, len, chunk, seed, &err);
+	rc = tu_cut_feed(cut, feed, r, err);
+	if (!rc)
+		rc = kcs_ownreader_finish(r, err);
 	kcs_buf_addf(b, "result rc=%s offset=%lld msg=%s\n", kcs_err_name(rc),
-		     rc ? err.offset : -1, rc ? err.msg : "");
+		     rc ? err->offset : -1, rc ? err->msg : "");
 	if (!rc)
 		trace_info(b, kcs_ownreader_info(r));
 	trace_table(b, t);
 	kcs_ownreader_free(r);
 	kcs_owners_free(t);
-}
-
-struct fixture {
-	char rel[256];
-};
-
-static void free_fixtures(struct criterion_test_params *crp)
-{
-	cr_free(crp->params);
-}
-
-static size_t list_fixtures(struct fixture *fx, size_t max)
-{
-	size_t prefix = strlen(tu_path("")), n = 0, j;
-	glob_t g;
-
-	if (glob(tu_path("testdata/owners/*.json"), 0, NULL, &g) != 0)
-		return 0;
-	for (j = 0; j < g.gl_pathc && n < max; j++)
-		snprintf(fx[n++].rel, sizeof(fx[0].rel), "%s",
-			 g.gl_pathv[j] + prefix);
-	globfree(&g);
-	return n;
+	return rc;
 }
 
 ParameterizedTestParameters(owners, chunked)
 {
-	struct fixture *fx = cr_malloc(256 * sizeof(*fx));
-	size_t n = list_fixtures(fx, 256);
+	struct tu_fixture *fx = cr_malloc(256 * sizeof(*fx));
+	size_t n = tu_fixtures(FIXTURES, fx, 256);
 
-	return cr_make_param_array(struct fixture, fx, n, free_fixtures);
+	return cr_make_param_array(struct tu_fixture, fx, n, tu_free_params);
 }
 
-ParameterizedTest(struct fixture *fx, owners, chunked)
+ParameterizedTest(struct tu_fixture *fx, owners, chunked)
 {
-	struct kcs_buf whole = KCS_BUF_INIT(TRACE_MAX);
-	struct kcs_buf part = KCS_BUF_INIT(TRACE_MAX);
-	uint64_t seed = base_seed();
-	char golden[300];
-	size_t len, i;
-	char *data = tu_read_file(fx->rel, &len);
-
-	run(fx->rel, data, len, 0, 0, &whole);
-	cr_assert_eq(whole.err, KCS_OK);
-	snprintf(golden, sizeof(golden), "%.*s.golden",
-		 (int)(strlen(fx->rel) - 5), fx->rel);
-	tu_check_golden(golden, whole.buf, whole.len);
-	for (i = 1; i <= MAX_CHUNK + N_RANDOM; i++) {
-		long chunk = i <= MAX_CHUNK ? (long)i : -1;
-
-		kcs_buf_reset(&part);
-		run(fx->rel, data, len, chunk, seed + i, &part);
-		cr_assert_str_eq(part.buf, whole.buf,
-				 "%s: chunk %ld (seed %llu) differs", fx->rel,
-				 chunk, (unsigned long long)seed);
-	}
-	kcs_buf_release(&whole);
-	kcs_buf_release(&part);
-	free(data);
+	tu_split_fixture(fx->rel, run, fx, tu_pieces_small);
 }
 
 Test(owners, fixtures_found)
 {
-	struct fixture fx[256];
+	struct tu_fixture fx[256];
 
-	cr_assert_geq(list_fixtures(fx, 256), 10);
+	cr_assert_geq(tu_fixtures(FIXTURES, fx, 256), 10);
 }
 
 /* ---- building tables and pods ------------------------------------------- */
-
-static char *jq(const char *s, size_t *len)
-{
-	size_t i, n = strlen(s);
-	char *p = malloc(n + 1);
-
-	cr_assert(p != NULL);
-	for (i = 0; i <= n; i++)
-		p[i] = s[i] == '\'' ? '"' : s[i];
-	*len = n;
-	return p;
-}
 
 static void load(struct kcs_owners *t, const char *hint, const char *json)
 {
 	struct kcs_error err = KCS_ERROR_INIT;
 	struct kcs_ownreader *r = kcs_ownreader_new(t, hint);
 	size_t len;
-	char *d = jq(json, &len);
+	char *d = tu_jq(json, &len);
 
 	cr_assert(r);
 	cr_assert_eq(kcs_ownreader_feed(r, d, len, &err), KCS_OK, "%s", err.msg);
@@ -624,10 +506,10 @@ Test(owners, pages_and_restart)
 	struct kcs_owners *t = kcs_owners_new();
 	struct kcs_ownreader *r = kcs_ownreader_new(t, "Job");
 	size_t l1, l2;
-	char *p1 = jq("{'kind':'PartialObjectMetadataList','metadata':"
+	char *p1 = tu_jq("{'kind':'PartialObjectMetadataList','metadata':"
 		      "{'continue':'c1','remainingItemCount':1},'items':"
 		      "[{'metadata':{'name':'a','namespace':'n'}}]}", &l1);
-	char *p2 = jq("{'kind':'PartialObjectMetadataList','metadata':{},"
+	char *p2 = tu_jq("{'kind':'PartialObjectMetadataList','metadata':{},"
 		      "'items':[{'metadata':{'name':'b','namespace':'n'}}]}",
 		      &l2);
 
@@ -769,8 +651,8 @@ Test(owners, mangled_inputs)
 {
 	static const char subst[] = { '{', '}', '[', ']', '"', ',', ':', 't',
 				      'n', '1' };
-	struct fixture fx[256];
-	size_t n = list_fixtures(fx, 256), i, cut, k;
+	struct tu_fixture fx[256];
+	size_t n = tu_fixtures(FIXTURES, fx, 256), i, cut, k;
 
 	for (i = 0; i < n; i++) {
 		size_t len;

@@ -5,7 +5,8 @@
  * testdata/reader/ and testdata/demo/ (globbed at run time, so new fixtures
  * are picked up without editing this file) is parsed once whole to get a
  * reference trace, then again at every chunk size 1..64 and at 20 random
- * split sequences, and each trace must equal the reference byte for byte.
+ * split sequences (testutil's chunk-split rig), and each trace must equal
+ * the reference byte for byte.
  * A trace records everything the reader tells its caller: every pod (with
  * every container's bits, verdict, reason and flags) and every namespace
  * (with its raw PSA labels) in callback order, the document info (kind,
@@ -21,11 +22,9 @@
  * replay one.
  */
 #include <glob.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
@@ -38,71 +37,6 @@
 #include "kcs/reader.h"
 #include "kcs/scan.h"
 #include "testutil.h"
-
-/* Big enough for the trace of the largest fixture many times over. */
-#define TRACE_MAX (64u * 1024 * 1024)
-/* Random split sequences per fixture. */
-#define N_RANDOM 20
-/* Chunk sizes tried one by one: 1..MAX_CHUNK. */
-#define MAX_CHUNK 64
-
-/* ---- small helpers -------------------------------------------------- */
-
-/* Append bytes so that any byte is visible and lines cannot be faked. */
-static void esc(struct kcs_buf *b, const char *s, size_t len)
-{
-	size_t i;
-
-	kcs_buf_addch(b, '"');
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c >= 0x20 && c < 0x7f && c != '\\' && c != '"')
-			kcs_buf_addch(b, (char)c);
-		else
-			kcs_buf_addf(b, "\\x%02x", c);
-	}
-	kcs_buf_addch(b, '"');
-}
-
-/* Test JSON is written with ' for " so it stays readable in C. */
-static char *jq(const char *s, size_t *len)
-{
-	size_t i, n = strlen(s);
-	char *p = malloc(n + 1);
-
-	cr_assert(p != NULL);
-	for (i = 0; i <= n; i++)
-		p[i] = s[i] == '\'' ? '"' : s[i];
-	*len = n;
-	return p;
-}
-
-/* xorshift64*: small, fast, and the same on every platform. */
-static uint64_t rnd_next(uint64_t *s)
-{
-	*s ^= *s >> 12;
-	*s ^= *s << 25;
-	*s ^= *s >> 27;
-	return *s * 2685821657736338717ULL;
-}
-
-static uint64_t base_seed(void)
-{
-	static uint64_t seed;
-	const char *e;
-
-	if (seed)
-		return seed;
-	e = getenv("KCS_TEST_SEED");
-	if (e && *e)
-		seed = strtoull(e, NULL, 10);
-	else
-		seed = ((uint64_t)time(NULL) << 20) ^ (uint64_t)getpid();
-	if (!seed)
-		seed = 1;
-	return seed;
-}
 
 /* ---- what the reader said: a trace, and an optional capture ---------- */
 
@@ -152,11 +86,11 @@ static enum kcs_err trace_pod(struct kcs_pod *pod, void *user,
 	size_t i;
 
 	kcs_buf_addstr(b, "pod ns=");
-	esc(b, pod->ns.s, pod->ns.len);
+	tu_esc(b, pod->ns.s, pod->ns.len);
 	kcs_buf_addstr(b, " name=");
-	esc(b, pod->name.s, pod->name.len);
+	tu_esc(b, pod->name.s, pod->name.len);
 	kcs_buf_addf(b, " has_uid=%d uid=", pod->has_uid);
-	esc(b, pod->uid.s, pod->uid.len);
+	tu_esc(b, pod->uid.s, pod->uid.len);
 	kcs_buf_addf(b, " windows=%d hostnet=%d malformed=%d verdict=%s reason=%s n=%zu\n",
 		     pod->windows, pod->host_network, pod->malformed,
 		     kcs_verdict_name(pod->verdict),
@@ -166,7 +100,7 @@ static enum kcs_err trace_pod(struct kcs_pod *pod, void *user,
 		const struct kcs_container *c = &pod->containers[i];
 
 		kcs_buf_addf(b, "  ctr type=%s name=", kcs_ctype_name(c->type));
-		esc(b, c->name.s, c->name.len);
+		tu_esc(b, c->name.s, c->name.len);
 		kcs_buf_addf(b, " add=%#x drop=%#x sc=%d caps=%d priv=%d malformed=%d verdict=%s reason=%s flags=%s\n",
 			     c->add, c->drop, c->has_sc, c->has_caps,
 			     c->privileged, c->malformed,
@@ -193,7 +127,7 @@ static void trace_label(struct kcs_buf *b, const char *name,
 {
 	kcs_buf_addf(b, " %s=", name);
 	if (l->present)
-		esc(b, l->s, l->len);
+		tu_esc(b, l->s, l->len);
 	else
 		kcs_buf_addstr(b, "-");
 }
@@ -206,9 +140,9 @@ static enum kcs_err trace_ns(const struct kcs_nsobj *ns, void *user,
 
 	(void)err;
 	kcs_buf_addstr(b, "namespace name=");
-	esc(b, ns->name.s, ns->name.len);
+	tu_esc(b, ns->name.s, ns->name.len);
 	kcs_buf_addf(b, " has_uid=%d uid=", ns->has_uid);
-	esc(b, ns->uid.s, ns->uid.len);
+	tu_esc(b, ns->uid.s, ns->uid.len);
 	trace_label(b, "enforce", &ns->labels.enforce);
 	trace_label(b, "enforce-version", &ns->labels.enforce_version);
 	trace_label(b, "audit", &ns->labels.audit);
@@ -231,31 +165,31 @@ static void trace_end(struct trace *t, struct kcs_reader *r, enum kcs_err rc,
 	size_t i;
 
 	kcs_buf_addstr(b, "doc kind=");
-	esc(b, in->kind, strlen(in->kind));
+	tu_esc(b, in->kind, strlen(in->kind));
 	kcs_buf_addf(b, " is_list=%d continue=", in->is_list);
-	esc(b, in->continue_token.buf, in->continue_token.len);
+	tu_esc(b, in->continue_token.buf, in->continue_token.len);
 	kcs_buf_addstr(b, " rv=");
-	esc(b, in->resource_version, strlen(in->resource_version));
+	tu_esc(b, in->resource_version, strlen(in->resource_version));
 	kcs_buf_addf(b, " remaining=%lld n_pods=%zu n_namespaces=%zu n_skipped=%zu kinds=[",
 		     in->remaining_items, in->n_pods, in->n_namespaces,
 		     in->n_skipped);
 	for (i = 0; i < in->n_skipped_kinds; i++)
-		esc(b, in->skipped_kinds[i], strlen(in->skipped_kinds[i]));
+		tu_esc(b, in->skipped_kinds[i], strlen(in->skipped_kinds[i]));
 	kcs_buf_addf(b, "] status=%d", in->status.present);
 	if (in->status.present) {
 		kcs_buf_addf(b, " code=%lld status=", in->status.code);
-		esc(b, in->status.status, strlen(in->status.status));
+		tu_esc(b, in->status.status, strlen(in->status.status));
 		kcs_buf_addstr(b, " reason=");
-		esc(b, in->status.reason, strlen(in->status.reason));
+		tu_esc(b, in->status.reason, strlen(in->status.reason));
 		kcs_buf_addstr(b, " message=");
-		esc(b, in->status.message, strlen(in->status.message));
+		tu_esc(b, in->status.message, strlen(in->status.message));
 	}
 	kcs_buf_addf(b, "\nresult rc=%s code=%s offset=%lld", kcs_err_name(rc),
 		     kcs_err_name(err->code), err->offset);
 	/* Only positioned errors carry the reader's own message (see run_pieces). */
 	if (err->offset >= 0) {
 		kcs_buf_addstr(b, " msg=");
-		esc(b, err->msg, strlen(err->msg));
+		tu_esc(b, err->msg, strlen(err->msg));
 	}
 	if (rc == KCS_OK)
 		kcs_buf_addf(b, " fed=%llu", kcs_reader_offset(r));
@@ -280,7 +214,7 @@ static struct rig *rig_new(enum kcs_reader_hint hint)
 	struct kcs_reader_cbs cbs;
 
 	cr_assert(g != NULL);
-	kcs_buf_init(&g->t.b, TRACE_MAX);
+	kcs_buf_init(&g->t.b, TU_TRACE_MAX);
 	cbs.on_pod = trace_pod;
 	cbs.on_namespace = trace_ns;
 	cbs.user = &g->t;
@@ -312,26 +246,27 @@ static enum kcs_err run_chunk(struct rig *g, const void *data, size_t len,
 	return rc;
 }
 
+static enum kcs_err feed(void *r, const char *data, size_t len,
+			 struct kcs_error *err)
+{
+	return kcs_reader_feed(r, data, len, err);
+}
+
 /*
- * Parse fed as the given pieces (lengths may be 0), the way a libcurl write
- * callback would feed it, and finish as kcs_input_mem does: a Status body
- * is an error without an offset.
+ * Parse fed as the cut says, the way a libcurl write callback would feed
+ * it, and finish as kcs_input_mem does: a Status body is an error without
+ * an offset.
  */
-static enum kcs_err run_pieces(struct rig *g, const unsigned char *data,
-			       size_t len, const size_t *pieces, size_t n,
+static enum kcs_err run_pieces(struct rig *g, const struct tu_cut *cut,
 			       struct kcs_error *err)
 {
 	enum kcs_err rc;
-	size_t i, off = 0;
 
 	kcs_error_clear(err);
 	trace_reset(&g->t);
 	rc = kcs_reader_restart(g->r, err);
-	for (i = 0; !rc && i < n; i++) {
-		rc = kcs_reader_feed(g->r, data + off, pieces[i], err);
-		off += pieces[i];
-	}
-	cr_assert(rc || off == len, "pieces do not cover the input");
+	if (!rc)
+		rc = tu_cut_feed(cut, feed, g->r, err);
 	if (!rc)
 		rc = kcs_reader_finish(g->r, err);
 	if (!rc && kcs_reader_info(g->r)->status.present)
@@ -341,60 +276,22 @@ static enum kcs_err run_pieces(struct rig *g, const unsigned char *data,
 	return rc;
 }
 
-/* Random piece lengths covering len: mostly small, sometimes 0 or large. */
-static size_t make_pieces(uint64_t *s, size_t len, size_t **out)
+/*
+ * One parse for tu_split_check, by the reader of the struct rig `ctx`:
+ * whole and fixed chunks through kcs_input_mem, random cuts piece by piece.
+ */
+static enum kcs_err rig_parse(void *ctx, const struct tu_cut *cut,
+			      struct kcs_buf *trace, struct kcs_error *err)
 {
-	size_t n = 0, cap = 64, off = 0;
-	size_t *p = malloc(cap * sizeof(*p));
+	struct rig *g = ctx;
+	enum kcs_err rc;
 
-	cr_assert(p != NULL);
-	while (off < len) {
-		uint64_t x = rnd_next(s);
-		size_t want;
-
-		switch (x % 8) {
-		case 0: want = 0; break;                          /* empty feed */
-		case 1: case 2: case 3: want = 1 + (x >> 8) % 8; break;
-		case 4: case 5: want = 1 + (x >> 8) % 512; break;
-		default: want = 1 + (x >> 8) % 65536; break;
-		}
-		if (want > len - off)
-			want = len - off;
-		if (n == cap) {
-			cap *= 2;
-			p = realloc(p, cap * sizeof(*p));
-			cr_assert(p != NULL);
-		}
-		p[n++] = want;
-		off += want;
-	}
-	*out = p;
-	return n;
-}
-
-/* Fail with the first line where two traces differ. */
-static void assert_same_trace(const char *ref, const char *got,
-			      const char *what, const char *how)
-{
-	const char *a = ref, *b = got;
-	size_t line = 1;
-
-	if (strcmp(ref, got) == 0)
-		return;
-	for (;;) {
-		const char *ea = strchr(a, '\n'), *eb = strchr(b, '\n');
-		size_t la = ea ? (size_t)(ea - a) : strlen(a);
-		size_t lb = eb ? (size_t)(eb - b) : strlen(b);
-
-		if (la != lb || memcmp(a, b, la) != 0 || !ea || !eb) {
-			cr_assert_fail("%s: %s differs from the whole-input parse at trace line %zu:\n"
-				       "  whole: %.*s\n  split: %.*s",
-				       what, how, line, (int)la, a, (int)lb, b);
-		}
-		a = ea + 1;
-		b = eb + 1;
-		line++;
-	}
+	if (cut->pieces)
+		rc = run_pieces(g, cut, err);
+	else
+		rc = run_chunk(g, cut->data, cut->len, cut->chunk, err);
+	kcs_buf_add(trace, g->t.b.buf, g->t.b.len);
+	return rc;
 }
 
 /*
@@ -405,37 +302,12 @@ static enum kcs_err check_splits(const char *what, const void *data,
 				 size_t len, enum kcs_reader_hint hint,
 				 struct rig **ref_rig, struct kcs_error *ref_err)
 {
-	struct rig *ref = rig_new(hint), *g = rig_new(hint);
-	struct kcs_error err = KCS_ERROR_INIT;
-	enum kcs_err rc, rc2;
-	uint64_t seed = base_seed();
-	char how[128];
-	size_t chunk;
-	int i;
-
-	rc = run_chunk(ref, data, len, 0, ref_err);
 	/* One reader for every split run: restart must forget everything. */
-	for (chunk = 1; chunk <= MAX_CHUNK; chunk++) {
-		rc2 = run_chunk(g, data, len, chunk, &err);
-		snprintf(how, sizeof(how), "chunk size %zu", chunk);
-		assert_same_trace(ref->t.b.buf, g->t.b.buf, what, how);
-		cr_assert_eq(rc2, rc);
-	}
-	for (i = 0; i < N_RANDOM; i++) {
-		uint64_t s = seed + (uint64_t)i * 0x9e3779b97f4a7c15ULL;
-		size_t *pieces, n;
+	struct rig *ref = rig_new(hint), *g = rig_new(hint);
+	struct tu_split sp = { .what = what, .parse = rig_parse, .ref_ctx = ref,
+			       .ctx = g, .pieces = tu_pieces_mixed };
+	enum kcs_err rc = tu_split_check(&sp, data, len, ref_err);
 
-		if (!s)
-			s = 1;
-		n = make_pieces(&s, len, &pieces);
-		rc2 = run_pieces(g, data, len, pieces, n, &err);
-		snprintf(how, sizeof(how),
-			 "random split %d of %zu pieces (KCS_TEST_SEED=%llu)",
-			 i, n, (unsigned long long)seed);
-		assert_same_trace(ref->t.b.buf, g->t.b.buf, what, how);
-		cr_assert_eq(rc2, rc);
-		free(pieces);
-	}
 	rig_free(g);
 	if (ref_rig)
 		*ref_rig = ref;
@@ -1027,11 +899,6 @@ static void check_oracle(const char *what, const char *oracle_path,
 
 /* ---- the fixture-driven tests --------------------------------------- */
 
-/* One fixture, relative to the source tree. */
-struct fixture {
-	char rel[256];
-};
-
 static int ends_with(const char *s, const char *suffix)
 {
 	size_t n = strlen(s), m = strlen(suffix);
@@ -1058,40 +925,26 @@ static size_t glob_rel(const char *pattern, glob_t *g)
 	return g->gl_pathc;
 }
 
-static void free_fixtures(struct criterion_test_params *crp)
-{
-	cr_free(crp->params);
-}
-
 ParameterizedTestParameters(reader, chunked)
 {
 	static const char *const patterns[] = {
 		"testdata/reader/*.json",
 		"testdata/demo/*.json",
 	};
-	size_t prefix = strlen(tu_path(""));
-	struct fixture *fx;
-	size_t n = 0, i, j;
+	struct tu_fixture *fx = cr_malloc(1024 * sizeof(*fx));
+	size_t n = 0, i, j, end;
 
-	fx = cr_malloc(1024 * sizeof(*fx));
 	for (i = 0; i < KCS_ARRAY_SIZE(patterns); i++) {
-		glob_t g;
-
-		glob_rel(patterns[i], &g);
-		for (j = 0; j < g.gl_pathc && n < 1024; j++) {
-			const char *rel = g.gl_pathv[j] + prefix;
-
-			if (is_oracle(rel))
-				continue;
-			snprintf(fx[n++].rel, sizeof(fx[0].rel), "%s", rel);
-		}
-		if (g.gl_pathc)
-			globfree(&g);
+		end = n + tu_fixtures(patterns[i], fx + n, 1024 - n);
+		/* oracles are not inputs */
+		for (j = n; j < end; j++)
+			if (!is_oracle(fx[j].rel))
+				memmove(&fx[n++], &fx[j], sizeof(fx[0]));
 	}
-	return cr_make_param_array(struct fixture, fx, n, free_fixtures);
+	return cr_make_param_array(struct tu_fixture, fx, n, tu_free_params);
 }
 
-ParameterizedTest(struct fixture *fx, reader, chunked)
+ParameterizedTest(struct tu_fixture *fx, reader, chunked)
 {
 	struct kcs_error err = KCS_ERROR_INIT;
 	size_t len;
@@ -1163,7 +1016,7 @@ static enum kcs_err parse_q(const char *q, struct rig **rg,
 			    struct kcs_error *err)
 {
 	size_t len;
-	char *data = jq(q, &len);
+	char *data = tu_jq(q, &len);
 	enum kcs_err rc;
 
 	kcs_error_clear(err);
@@ -1560,7 +1413,7 @@ static enum kcs_err parse_fmt(const char *fmt, const char *arg,
 	/* substitute the one "%s" (not printf: fmt is data here) */
 	cr_assert(q != NULL && at != NULL);
 	snprintf(q, n, "%.*s%s%s", (int)(at - fmt), fmt, arg, at + 2);
-	doc = jq(q, &len);
+	doc = tu_jq(q, &len);
 	kcs_error_clear(err);
 	rc = check_splits(fmt, doc, len, KCS_HINT_NONE, rg, err);
 	free(q);
@@ -1748,7 +1601,7 @@ Test(reader, list_metadata)
 		struct kcs_error err = KCS_ERROR_INIT;
 		struct rig *g = NULL;
 		size_t len;
-		char *doc = jq(docs[i], &len);
+		char *doc = tu_jq(docs[i], &len);
 		const struct kcs_doc_info *in;
 
 		/* the rig's reader holds the reference run's info */
@@ -1774,8 +1627,8 @@ Test(reader, restart_forgets_the_last_page)
 	struct kcs_error err = KCS_ERROR_INIT;
 	struct rig *g = rig_new(KCS_HINT_NONE);
 	size_t l1, l2;
-	char *p1 = jq("{'kind':'PodList','metadata':{'continue':'next','resourceVersion':'9','remainingItemCount':3},'items':[]}", &l1);
-	char *p2 = jq("{'kind':'PodList','metadata':{},'items':[]}", &l2);
+	char *p1 = tu_jq("{'kind':'PodList','metadata':{'continue':'next','resourceVersion':'9','remainingItemCount':3},'items':[]}", &l1);
+	char *p2 = tu_jq("{'kind':'PodList','metadata':{},'items':[]}", &l2);
 	const struct kcs_doc_info *in;
 
 	cr_assert_eq(run_chunk(g, p1, l1, 0, &err), KCS_OK);
@@ -2002,7 +1855,7 @@ Test(reader, items_do_not_leak)
 		       "{'metadata':{'name':'after-bad'},'spec':{'containers':[{'name':'z','securityContext':{'capabilities':{}}}]}}"
 		       "]}");
 	cr_assert_eq(b.err, KCS_OK);
-	q = jq(b.buf, &len);
+	q = tu_jq(b.buf, &len);
 	cr_assert_eq(parse_raw("items_do_not_leak", q, len, &g, &err), KCS_OK, "%s", err.msg);
 	cr_assert_eq(g->t.n_pods, 5);
 
@@ -2062,7 +1915,7 @@ Test(reader, skipped_kinds)
 			     "{'kind':'Kind%d','metadata':{'name':'y'}},", i, i);
 	kcs_buf_addstr(&b, "{'kind':'Pod','metadata':{'name':'p','namespace':'n'},'spec':{'containers':[{'name':'c'}]}},"
 		       "{'kind':'Namespace','metadata':{'name':'n'}}]}");
-	q = jq(b.buf, &len);
+	q = tu_jq(b.buf, &len);
 	cr_assert_eq(parse_raw("skipped_kinds", q, len, &g, &err), KCS_OK, "%s", err.msg);
 	in = kcs_reader_info(g->r);
 	cr_expect_eq(in->n_skipped, 24);
@@ -2084,7 +1937,7 @@ Test(reader, callback_error_stops)
 	struct rig *g = rig_new(KCS_HINT_NONE);
 	struct kcs_error err = KCS_ERROR_INIT;
 	size_t len;
-	char *q = jq("{'kind':'PodList','items':["
+	char *q = tu_jq("{'kind':'PodList','items':["
 		     "{'metadata':{'name':'p1','namespace':'n'},'spec':{'containers':[{'name':'c'}]}},"
 		     "{'metadata':{'name':'p2','namespace':'n'},'spec':{'containers':[{'name':'c'}]}},"
 		     "{'metadata':{'name':'p3','namespace':'n'},'spec':{'containers':[{'name':'c'}]}}]}", &len);
@@ -2122,7 +1975,7 @@ Test(reader, hints)
 	struct rig *g;
 	size_t len;
 	/* a PartialObjectMetadataList of namespaces has no pod fields */
-	char *q = jq("{'kind':'PartialObjectMetadataList','items':[{'metadata':{'name':'a'}}]}", &len);
+	char *q = tu_jq("{'kind':'PartialObjectMetadataList','items':[{'metadata':{'name':'a'}}]}", &len);
 
 	g = rig_new(KCS_HINT_NAMESPACES);
 	cr_expect_eq(run_chunk(g, q, len, 0, &err), KCS_OK, "%s", err.msg);
@@ -2137,7 +1990,7 @@ Test(reader, hints)
 
 	/* a bare pod without kind: its containers say what it is */
 	g = rig_new(KCS_HINT_NONE);
-	q = jq("{'metadata':{'name':'p','namespace':'n'},'spec':{'containers':[{'name':'c'}]}}", &len);
+	q = tu_jq("{'metadata':{'name':'p','namespace':'n'},'spec':{'containers':[{'name':'c'}]}}", &len);
 	cr_expect_eq(run_chunk(g, q, len, 0, &err), KCS_OK, "%s", err.msg);
 	cr_expect_eq(g->t.n_pods, 1);
 	free(q);

@@ -5,8 +5,9 @@
  * Readers: every fixture under testdata/runtime/ (globbed at run time;
  * "nodes-*" go to the node reader, "classes-*" to the RuntimeClass reader)
  * is read whole, compared with its .golden trace, then read again at every
- * chunk size 1..64 and at random split points: each trace must equal the
- * whole-read one byte for byte, errors and offsets included.
+ * chunk size 1..64 and at random split points (testutil's chunk-split
+ * rig): each trace must equal the whole-read one byte for byte, errors and
+ * offsets included.
  *
  * Exposure: a table of cases written from semantics.md, and an exhaustive
  * cross-check against a second, independent model of containerd, CRI-O and
@@ -15,13 +16,9 @@
  *
  * Random splits use a seed printed on failure; KCS_TEST_SEED=<n> replays.
  */
-#include <glob.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 
@@ -31,59 +28,17 @@
 #include "kcs/runtime.h"
 #include "testutil.h"
 
-#define TRACE_MAX (4u * 1024 * 1024)
-#define MAX_CHUNK 64
-#define N_RANDOM 20
+/* Every fixture of the chunked test. */
+#define FIXTURES "testdata/runtime/*.json"
 
 /* ---- helpers ------------------------------------------------------------ */
-
-static void esc(struct kcs_buf *b, const char *s, size_t len)
-{
-	size_t i;
-
-	kcs_buf_addch(b, '"');
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c >= 0x20 && c < 0x7f && c != '\\' && c != '"')
-			kcs_buf_addch(b, (char)c);
-		else
-			kcs_buf_addf(b, "\\x%02x", c);
-	}
-	kcs_buf_addch(b, '"');
-}
 
 static void esc_opt(struct kcs_buf *b, const char *s)
 {
 	if (s)
-		esc(b, s, strlen(s));
+		tu_esc(b, s, strlen(s));
 	else
 		kcs_buf_addch(b, '-');
-}
-
-static uint64_t rnd_next(uint64_t *s)
-{
-	*s ^= *s >> 12;
-	*s ^= *s << 25;
-	*s ^= *s >> 27;
-	return *s * 2685821657736338717ULL;
-}
-
-static uint64_t base_seed(void)
-{
-	static uint64_t seed;
-	const char *e;
-
-	if (seed)
-		return seed;
-	e = getenv("KCS_TEST_SEED");
-	if (e && *e)
-		seed = strtoull(e, NULL, 10);
-	else
-		seed = ((uint64_t)time(NULL) << 20) ^ (uint64_t)getpid();
-	if (!seed)
-		seed = 1;
-	return seed;
 }
 
 static int cmp_node(const void *a, const void *b)
@@ -122,7 +77,7 @@ static void trace_nodes(struct kcs_buf *b, const struct kcs_nodes *t)
 	for (i = 0; i < k; i++) {
 		n = v[i];
 		kcs_buf_addstr(b, "node ");
-		esc(b, n->name, n->name_len);
+		tu_esc(b, n->name, n->name_len);
 		kcs_buf_addf(b, " runtime=%s version=", kcs_runtime_name(n->runtime));
 		esc_opt(b, n->version);
 		kcs_buf_addstr(b, " text=");
@@ -160,7 +115,7 @@ static void trace_classes(struct kcs_buf *b, const struct kcs_rtclasses *t)
 	for (i = 0; i < k; i++) {
 		c = v[i];
 		kcs_buf_addstr(b, "class ");
-		esc(b, c->name, c->name_len);
+		tu_esc(b, c->name, c->name_len);
 		kcs_buf_addstr(b, " handler=");
 		esc_opt(b, c->handler);
 		kcs_buf_addf(b, " malformed=%d\n", c->malformed);
@@ -175,7 +130,7 @@ static void trace_info(struct kcs_buf *b, const struct kcs_doc_info *in)
 	kcs_buf_addstr(b, "info kind=");
 	esc_opt(b, in->kind);
 	kcs_buf_addstr(b, " continue=");
-	esc(b, in->continue_token.buf, in->continue_token.len);
+	tu_esc(b, in->continue_token.buf, in->continue_token.len);
 	kcs_buf_addstr(b, " rv=");
 	esc_opt(b, in->resource_version);
 	kcs_buf_addf(b, " remaining=%lld list=%d skipped=%zu", in->remaining_items,
@@ -196,30 +151,10 @@ static void trace_info(struct kcs_buf *b, const struct kcs_doc_info *in)
 	}
 }
 
-/* Split sizes: 0 = whole; >0 fixed chunk; <0 random with that seed. */
-static enum kcs_err feed_split(struct kcs_rtreader *r, const char *data,
-			       size_t len, long chunk, uint64_t seed,
-			       struct kcs_error *err)
+static enum kcs_err feed(void *r, const char *data, size_t len,
+			 struct kcs_error *err)
 {
-	size_t off = 0;
-	enum kcs_err rc;
-
-	while (off < len) {
-		size_t n = len - off;
-
-		if (chunk > 0 && n > (size_t)chunk)
-			n = (size_t)chunk;
-		if (chunk < 0) {
-			size_t m = (size_t)(rnd_next(&seed) % 97) + 1;
-
-			if (n > m)
-				n = m;
-		}
-		if ((rc = kcs_rtreader_feed(r, data + off, n, err)))
-			return rc;
-		off += n;
-	}
-	return kcs_rtreader_finish(r, err);
+	return kcs_rtreader_feed(r, data, len, err);
 }
 
 static int is_nodes(const char *rel)
@@ -229,100 +164,56 @@ static int is_nodes(const char *rel)
 	return !strncmp(base ? base + 1 : rel, "nodes-", 6);
 }
 
-/* Read `data` as one document; the whole trace into b. */
-static void run(const char *rel, const char *data, size_t len, long chunk,
-		uint64_t seed, struct kcs_buf *b)
+/* One read of the fixture `ctx` (a struct tu_fixture), cut as `cut` says. */
+static enum kcs_err run(void *ctx, const struct tu_cut *cut,
+			struct kcs_buf *b, struct kcs_error *err)
 {
-	struct kcs_error err = KCS_ERROR_INIT;
+	const struct tu_fixture *fx = ctx;
 	struct kcs_nodes *nodes = kcs_nodes_new();
 	struct kcs_rtclasses *classes = kcs_rtclasses_new();
 	struct kcs_rtreader *r;
 	enum kcs_err rc;
 
 	cr_assert(nodes && classes);
-	r = is_nodes(rel) ? kcs_rtreader_new_nodes(nodes)
-			  : kcs_rtreader_new_classes(classes);
+	r = is_nodes(fx->rel) ? kcs_rtreader_new_nodes(nodes)
+			      : kcs_rtreader_new_classes(classes);
 	cr_assert(r);
-	rc = feed_split(r, data, len, chunk, seed, &err);
+	rc = tu_cut_feed(cut, feed, r, err);
+	if (!rc)
+		rc = kcs_rtreader_finish(r, err);
 	kcs_buf_addf(b, "result rc=%s offset=%lld msg=%s\n", kcs_err_name(rc),
-		     rc ? err.offset : -1, rc ? err.msg : "");
+		     rc ? err->offset : -1, rc ? err->msg : "");
 	if (!rc)
 		trace_info(b, kcs_rtreader_info(r));
-	if (is_nodes(rel))
+	if (is_nodes(fx->rel))
 		trace_nodes(b, nodes);
 	else
 		trace_classes(b, classes);
 	kcs_rtreader_free(r);
 	kcs_nodes_free(nodes);
 	kcs_rtclasses_free(classes);
+	return rc;
 }
 
 /* ---- fixtures ----------------------------------------------------------- */
 
-struct fixture {
-	char rel[256];
-};
-
-static void free_fixtures(struct criterion_test_params *crp)
-{
-	cr_free(crp->params);
-}
-
-static size_t list_fixtures(struct fixture *fx, size_t max)
-{
-	size_t prefix = strlen(tu_path("")), n = 0, j;
-	glob_t g;
-
-	if (glob(tu_path("testdata/runtime/*.json"), 0, NULL, &g) != 0)
-		return 0;
-	for (j = 0; j < g.gl_pathc && n < max; j++)
-		snprintf(fx[n++].rel, sizeof(fx[0].rel), "%s",
-			 g.gl_pathv[j] + prefix);
-	globfree(&g);
-	return n;
-}
-
 ParameterizedTestParameters(runtime, chunked)
 {
-	struct fixture *fx = cr_malloc(256 * sizeof(*fx));
-	size_t n = list_fixtures(fx, 256);
+	struct tu_fixture *fx = cr_malloc(256 * sizeof(*fx));
+	size_t n = tu_fixtures(FIXTURES, fx, 256);
 
-	return cr_make_param_array(struct fixture, fx, n, free_fixtures);
+	return cr_make_param_array(struct tu_fixture, fx, n, tu_free_params);
 }
 
-ParameterizedTest(struct fixture *fx, runtime, chunked)
+ParameterizedTest(struct tu_fixture *fx, runtime, chunked)
 {
-	struct kcs_buf whole = KCS_BUF_INIT(TRACE_MAX);
-	struct kcs_buf part = KCS_BUF_INIT(TRACE_MAX);
-	uint64_t seed = base_seed();
-	char golden[300];
-	size_t len, i;
-	char *data = tu_read_file(fx->rel, &len);
-
-	run(fx->rel, data, len, 0, 0, &whole);
-	cr_assert_eq(whole.err, KCS_OK);
-	snprintf(golden, sizeof(golden), "%.*s.golden",
-		 (int)(strlen(fx->rel) - 5), fx->rel);
-	tu_check_golden(golden, whole.buf, whole.len);
-	for (i = 1; i <= MAX_CHUNK + N_RANDOM; i++) {
-		long chunk = i <= MAX_CHUNK ? (long)i : -1;
-		uint64_t s = seed + i;
-
-		kcs_buf_reset(&part);
-		run(fx->rel, data, len, chunk, s, &part);
-		cr_assert_str_eq(part.buf, whole.buf,
-				 "%s: chunk %ld (seed %llu) differs", fx->rel,
-				 chunk, (unsigned long long)seed);
-	}
-	kcs_buf_release(&whole);
-	kcs_buf_release(&part);
-	free(data);
+	tu_split_fixture(fx->rel, run, fx, tu_pieces_small);
 }
 
 Test(runtime, fixtures_found)
 {
-	struct fixture fx[256];
-	size_t n = list_fixtures(fx, 256), i, nodes = 0, classes = 0;
+	struct tu_fixture fx[256];
+	size_t n = tu_fixtures(FIXTURES, fx, 256), i, nodes = 0, classes = 0;
 
 	for (i = 0; i < n; i++)
 		*(is_nodes(fx[i].rel) ? &nodes : &classes) += 1;
@@ -374,26 +265,13 @@ Test(runtime, classify)
 
 /* ---- loading tables from inline JSON ------------------------------------ */
 
-/* Test JSON is written with ' for " so it stays readable in C. */
-static char *jq(const char *s, size_t *len)
-{
-	size_t i, n = strlen(s);
-	char *p = malloc(n + 1);
-
-	cr_assert(p != NULL);
-	for (i = 0; i <= n; i++)
-		p[i] = s[i] == '\'' ? '"' : s[i];
-	*len = n;
-	return p;
-}
-
 static struct kcs_nodes *load_nodes(const char *json)
 {
 	struct kcs_error err = KCS_ERROR_INIT;
 	struct kcs_nodes *t = kcs_nodes_new();
 	struct kcs_rtreader *r = kcs_rtreader_new_nodes(t);
 	size_t len;
-	char *d = jq(json, &len);
+	char *d = tu_jq(json, &len);
 
 	cr_assert(t && r);
 	cr_assert_eq(kcs_rtreader_feed(r, d, len, &err), KCS_OK, "%s", err.msg);
@@ -409,7 +287,7 @@ static struct kcs_rtclasses *load_classes(const char *json)
 	struct kcs_rtclasses *t = kcs_rtclasses_new();
 	struct kcs_rtreader *r = kcs_rtreader_new_classes(t);
 	size_t len;
-	char *d = jq(json, &len);
+	char *d = tu_jq(json, &len);
 
 	cr_assert(t && r);
 	cr_assert_eq(kcs_rtreader_feed(r, d, len, &err), KCS_OK, "%s", err.msg);
@@ -1151,9 +1029,9 @@ Test(runtime, pages)
 	struct kcs_nodes *t = kcs_nodes_new();
 	struct kcs_rtreader *r = kcs_rtreader_new_nodes(t);
 	size_t l1, l2;
-	char *p1 = jq("{'kind':'NodeList','metadata':{'continue':'tok','remainingItemCount':1},"
+	char *p1 = tu_jq("{'kind':'NodeList','metadata':{'continue':'tok','remainingItemCount':1},"
 		      "'items':[" NODE("a", "containerd://1.7.20", "linux") "]}", &l1);
-	char *p2 = jq("{'kind':'NodeList','metadata':{},'items':["
+	char *p2 = tu_jq("{'kind':'NodeList','metadata':{},'items':["
 		      NODE("b", "cri-o://1.30.0", "linux") "]}", &l2);
 
 	cr_assert_eq(kcs_rtreader_feed(r, p1, l1, &err), KCS_OK);
@@ -1328,8 +1206,8 @@ Test(runtime, mangled_inputs)
 {
 	static const char subst[] = { '{', '}', '[', ']', '"', ',', ':', '0',
 				      'n', '\\' };
-	struct fixture fx[256];
-	size_t n = list_fixtures(fx, 256), i, cut, k;
+	struct tu_fixture fx[256];
+	size_t n = tu_fixtures(FIXTURES, fx, 256), i, cut, k;
 
 	for (i = 0; i < n; i++) {
 		size_t len;
