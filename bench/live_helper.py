@@ -4,18 +4,24 @@
   live_helper.py curl-config LOG FROM TO SDIR URL [--compressed] [--pages-only]
       A curl -K config that replays the requests logged between byte offsets
       FROM and TO of the test server's request log, in order, over one
-      connection. Default: every request, bodies to /dev/null, one write-out
-      line per transfer ("num_connects http_code size_download"). With
-      --pages-only: only the list pages (namespaces and pods), bodies to
-      standard output (decompressed with --compressed), no write-out.
+      connection, each with the Accept header kubecapscan sent (so that the
+      owner lists come back metadata-only, as it asked). Default: every
+      request, bodies to /dev/null, one write-out line per transfer
+      ("num_connects http_code size_download"). With --pages-only: only the
+      list pages (namespaces, owners, pods), bodies to standard output
+      (decompressed with --compressed), no write-out.
   live_helper.py check-curl FILE LOG FROM TO
       Reads the write-out lines of a curl-config replay: fails unless every
       answer had the status the logged request had (kubecapscan's run) and
       curl opened exactly one connection.
   live_helper.py requests LOG FROM TO CASE TOOL
       One JSON line: the requests logged between FROM and TO, counted per
-      kind (version, discovery, ssar, namespaces, pods, other), with body
-      bytes, the page sizes (limit=) of the pod lists and the statuses.
+      kind (version, discovery, ssar, namespaces, owners: the ReplicaSet and
+      Job lists of the owner lookups, pods, other), with body bytes, the page
+      sizes (limit=) of the pod lists and the statuses.
+  live_helper.py workloads REPORT CASE
+      One JSON line: kubecapscan's JSON report's workloads counted per kind,
+      how many are unresolved, and its warnings.
   live_helper.py report RAW OUT_MD
       The Markdown results block and the targets from live.sh's raw JSON
       lines; prints it and writes OUT_MD. Exit status 1 when kubecapscan's
@@ -64,6 +70,9 @@ def kind_of(r):
         return "pods"
     if re.fullmatch(r"/api/v1/namespaces(/[^/]+)?", path):
         return "namespaces"
+    if re.fullmatch(r"/apis/apps/v1(/namespaces/[^/]+)?/replicasets|/apis/batch/v1(/namespaces/[^/]+)?/jobs",
+                    path):
+        return "owners"
     if re.fullmatch(r"/api(/v1)?|/apis(/[^/]+){0,2}|/openapi(/.*)?", path):
         return "discovery"  # /api, /api/v1, /apis, /apis/G, /apis/G/V
     return "other"
@@ -83,7 +92,7 @@ def cmd_curl_config(argv):
     nssar = 0
     for r in recs:
         k = kind_of(r)
-        if pages_only and k not in ("namespaces", "pods"):
+        if pages_only and k not in ("namespaces", "owners", "pods"):
             continue
         if r["method"] != "GET" and k != "ssar":
             sys.stderr.write("live_helper: not replayed: %s %s\n" % (r["method"], r["path"]))
@@ -100,6 +109,8 @@ def cmd_curl_config(argv):
         out.append("cacert = " + q(os.path.join(sdir, "ca.crt")))
         out.append("cert = " + q(os.path.join(sdir, "admin.crt")))
         out.append("key = " + q(os.path.join(sdir, "admin.key")))
+        if r.get("accept"):
+            out.append("header = " + q("Accept: " + r["accept"]))
         if compressed:
             out.append("compressed")
         if not pages_only:
@@ -131,10 +142,22 @@ def cmd_check_curl(argv):
                  % (len(got), len(want), bad + abs(len(got) - len(want)), conns))
 
 
+def cmd_workloads(argv):
+    """workloads REPORT CASE: the workloads of kubecapscan's JSON report, per kind."""
+    with open(argv[0]) as f:
+        rep = json.load(f)
+    kinds, unresolved = {}, 0
+    for w in rep.get("workloads") or []:
+        kinds[w["kind"]] = kinds.get(w["kind"], 0) + 1
+        unresolved += 0 if w.get("resolved") else 1
+    print(json.dumps({"type": "workloads", "case": argv[1], "kinds": kinds, "unresolved": unresolved,
+                      "warnings": rep.get("warnings") or []}))
+
+
 def cmd_requests(argv):
     log, start, end, case, tool = argv[:5]
     recs = read_log(log, int(start), int(end))
-    counts = {k: 0 for k in ("version", "discovery", "ssar", "namespaces", "pods", "other")}
+    counts = {k: 0 for k in ("version", "discovery", "ssar", "namespaces", "owners", "pods", "other")}
     nbytes = dict(counts)
     limits = set()
     statuses = {}
@@ -166,6 +189,7 @@ def cmd_requests(argv):
 TOOLS = [  # key, label
     ("kcs", "kubecapscan -A (gzip)"),
     ("kcs-identity", "kubecapscan -A (identity)"),
+    ("kcs-no-owners", "kubecapscan -A, no owner lists (gzip)"),
     ("curl", "curl floor (gzip)"),
     ("curl-identity", "curl floor (identity)"),
     ("json_verify", "json_verify -s (parse floor)"),
@@ -176,7 +200,7 @@ LABEL = dict(TOOLS)
 
 
 def load(raw):
-    times, reqs, meta, checks = {}, {}, {}, []
+    times, reqs, meta, checks, wl = {}, {}, {}, [], {}
     with open(raw) as f:
         for line in f:
             line = line.strip()
@@ -192,7 +216,9 @@ def load(raw):
                 meta[r["key"]] = r["value"]
             elif t == "check":
                 checks.append(r)
-    return times, reqs, meta, checks
+            elif t == "workloads":
+                wl[r["case"]] = r
+    return times, reqs, meta, checks, wl
 
 
 def med(runs, key):
@@ -230,7 +256,7 @@ def ratio(a, b):
 
 def cmd_report(argv):
     raw, out_md = argv[:2]
-    times, reqs, meta, checks = load(raw)
+    times, reqs, meta, checks, wl = load(raw)
     S = {k: summary(v) for k, v in times.items()}
     cases = sorted({c for c, _ in S} | {c for c, _ in reqs}, key=case_key)
     small, large = meta["small"], meta["large"]
@@ -289,18 +315,19 @@ def cmd_report(argv):
     # requests
     w("### Requests to the API server (from its request log)")
     w("")
-    w("| pods | namespaces | tool | version | discovery | SSAR | namespaces | pods | other | total | pod page size |")
-    w("|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---|")
+    w("| pods | namespaces | tool | version | discovery | SSAR | namespaces | owners | pods | other | total "
+      "| pod page size |")
+    w("|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     for c in cases:
         p, n = c.split("x")
-        for t in ("kcs", "kcs-identity", "kubectl-cold", "kubectl-warm"):
+        for t in ("kcs", "kcs-identity", "kcs-no-owners", "kubectl-cold", "kubectl-warm"):
             r = reqs.get((c, t))
             if not r:
                 continue
             k = r["counts"]
-            w("| %s | %s | %s | %d | %d | %d | %d | %d | %d | %d | %s |" % (
+            w("| %s | %s | %s | %d | %d | %d | %d | %d | %d | %d | %d | %s |" % (
                 p, n, LABEL[t].replace(" + jq", ""), k["version"], k["discovery"], k["ssar"],
-                k["namespaces"], k["pods"], k["other"], r["total"],
+                k["namespaces"], k.get("owners", 0), k["pods"], k["other"], r["total"],
                 ",".join(r["pod_limits"])))
     others = []
     for (c, t), r in sorted(reqs.items()):
@@ -310,6 +337,34 @@ def cmd_report(argv):
     if others:
         w("")
         w("\"other\": %s." % "; ".join("`%s`" % o for o in others))
+    w("")
+
+    # owner lookups
+    w("### Owner lookups (ReplicaSets and Jobs, metadata only)")
+    w("")
+    w("kubecapscan lists ReplicaSets and Jobs (`PartialObjectMetadataList`) to name each pod's "
+      "Deployment or CronJob. \"no owner lists\" is the same scan as the `no-owners` user, whom "
+      "RBAC refuses those two lists (two 403s, workloads left at the ReplicaSet or Job).")
+    w("")
+    w("| pods | namespaces | owner requests | owner bytes on the wire (gzip) MiB | workloads "
+      "(Deployment / CronJob / unresolved) | wall s, with / without | CPU s, with / without "
+      "| peak RSS MiB, with / without |")
+    w("|---:|---:|---:|---:|---|---|---|---|")
+    for c in cases:
+        p, n = c.split("x")
+        r, x = reqs.get((c, "kcs")), wl.get(c)
+        if not r:
+            continue
+        a, b = S.get((c, "kcs")), S.get((c, "kcs-no-owners"))
+        wk = "-"
+        if x:
+            wk = "%d / %d / %d" % (x["kinds"].get("Deployment", 0), x["kinds"].get("CronJob", 0),
+                                   x["unresolved"])
+        pair = lambda key, d: "%.*f / %.*f (%+.*f)" % (d, a[key], d, b[key], d, a[key] - b[key]) \
+            if a and b else ("%.*f / -" % (d, a[key]) if a else "-")
+        w("| %s | %s | %d | %.2f | %s | %s | %s | %s |" % (
+            p, n, r["counts"].get("owners", 0), r["bytes"].get("owners", 0) / 1048576.0, wk,
+            pair("wall", 2), pair("cpu", 2), pair("rss", 1)))
     w("")
 
     # gzip vs identity
@@ -399,9 +454,22 @@ def cmd_report(argv):
     for t, lab in (("kubectl-cold", "cold"), ("kubectl-warm", "warm")):
         rc = reqs.get((cs, t))
         if rk and rc:
-            target("%s pods, %s namespaces: requests <= kubectl's, %s cache (%d vs %d; pod pages %d vs %d)"
-                   % (small, ns, lab, rk["total"], rc["total"], rk["counts"]["pods"],
-                      rc["counts"]["pods"]), rk["total"] <= rc["total"])
+            # kubectl get pods does not look up owners: compare the listing itself
+            own = rk["counts"].get("owners", 0)
+            target("%s pods, %s namespaces: requests <= kubectl's, %s cache, for the same listing "
+                   "(%d vs %d, not counting kubecapscan's %d owner lists; pod pages %d vs %d)"
+                   % (small, ns, lab, rk["total"] - own, rc["total"], own, rk["counts"]["pods"],
+                      rc["counts"]["pods"]), rk["total"] - own <= rc["total"])
+    for c in cases:
+        x = wl.get(c)
+        if x:
+            owner_warn = [m for m in x["warnings"] if "replicasets" in m or "jobs" in m]
+            target("%s pods, %s namespaces: every workload resolved to its top controller "
+                   "(%d Deployments, %d CronJobs; %d unresolved, %d owner-lookup warnings)"
+                   % (c.split("x")[0], c.split("x")[1], x["kinds"].get("Deployment", 0),
+                      x["kinds"].get("CronJob", 0), x["unresolved"], len(owner_warn)),
+                   x["unresolved"] == 0 and not owner_warn and x["kinds"].get("Deployment", 0) > 0
+                   and x["kinds"].get("CronJob", 0) > 0)
     if rk and not reqs.get((cs, "kubectl-cold")):
         target("requests <= kubectl's (kubectl not run)", None)
     limits = set()
@@ -539,6 +607,8 @@ def main():
         cmd_check_curl(argv)
     elif cmd == "requests":
         cmd_requests(argv)
+    elif cmd == "workloads":
+        cmd_workloads(argv)
     elif cmd == "report":
         return cmd_report(argv)
     elif cmd == "callgrind-objects":

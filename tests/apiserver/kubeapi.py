@@ -651,6 +651,7 @@ class Archetype:
                 self.annotations["prometheus.io/port"] = "9090"
         self.templates = {}
         self.meta_tmpl = None
+        self.owner_tmpl = None
         self._build_meta()
 
     def _container(self, rng, name, ci, system, init=False):
@@ -830,9 +831,154 @@ class Archetype:
             self.templates[phase] = t
         return t
 
+    def _template_spec(self):
+        """The pod template's spec: the pod's, less what the scheduler and admission add to pods."""
+        spec = self._spec()
+        kaa = "kube-api-access-@@kaa@@"
+        spec["volumes"] = [v for v in spec["volumes"] if v["name"] != kaa]
+        for key in ("initContainers", "containers"):
+            if key in spec:
+                spec[key] = [dict(c, volumeMounts=[m for m in c["volumeMounts"] if m["name"] != kaa])
+                             for c in spec[key]]
+        for key in ("ephemeralContainers", "nodeName", "tolerations", "priority", "preemptionPolicy"):
+            spec.pop(key, None)
+        return spec
+
+    def owner_templates(self):
+        """(metadata, body) templates of the ReplicaSet (of a Deployment) or Job (of a CronJob) that
+        controls this shape's pods; holes: name ns app hash ouid topuid rv created, raw: replicas
+        maxsurge revision status."""
+        if self.owner not in ("ReplicaSet", "Job") or self.owner_tmpl is not None:
+            return self.owner_tmpl
+        rs = self.owner == "ReplicaSet"
+        md = {"name": "@@app@@-@@hash@@", "namespace": "@@ns@@", "uid": "@@ouid@@", "resourceVersion": "@@rv@@",
+              "generation": 1, "creationTimestamp": "@@created@@", "labels": dict(self.labels)}
+        if rs:
+            md["annotations"] = {"deployment.kubernetes.io/desired-replicas": "@@replicas@@",
+                                 "deployment.kubernetes.io/max-replicas": "@@maxsurge@@",
+                                 "deployment.kubernetes.io/revision": "@@revision@@"}
+        else:
+            md["annotations"] = {"batch.kubernetes.io/cronjob-scheduled-timestamp": "@@sched@@",
+                                 "batch.kubernetes.io/job-tracking": ""}
+        md["ownerReferences"] = [{"apiVersion": "apps/v1" if rs else "batch/v1",
+                                  "kind": "Deployment" if rs else "CronJob", "name": "@@app@@",
+                                  "uid": "@@topuid@@", "controller": True, "blockOwnerDeletion": True}]
+        tmeta = {"creationTimestamp": None, "labels": dict(self.labels)}
+        if self.annotations:
+            tmeta["annotations"] = self.annotations
+        tspec = self._template_spec()
+        if rs:
+            spec = {"replicas": "@@!replicas@@",
+                    "selector": {"matchLabels": {"app.kubernetes.io/name": "@@app@@", "app": "@@app@@",
+                                                 "pod-template-hash": "@@hash@@"}},
+                    "template": {"metadata": tmeta, "spec": tspec}}
+        else:
+            spec = {"parallelism": "@@!replicas@@", "completions": "@@!replicas@@", "backoffLimit": 6,
+                    "selector": {"matchLabels": {"batch.kubernetes.io/controller-uid": "@@ouid@@"}},
+                    "manualSelector": False, "template": {"metadata": tmeta, "spec": tspec},
+                    "completionMode": "NonIndexed", "suspend": False,
+                    "podReplacementPolicy": "TerminatingOrFailed"}
+        meta_fields = {k: v for k, v in md.items() if k in ("labels", "annotations", "ownerReferences")}
+        api = "apps/v1" if rs else "batch/v1"
+        md["managedFields"] = [
+            {"manager": "kube-controller-manager", "operation": "Update", "apiVersion": api,
+             "time": "@@created@@", "fieldsType": "FieldsV1",
+             "fieldsV1": {"f:metadata": fields_v1(meta_fields), "f:spec": fields_v1(spec, 4)}},
+            {"manager": "kube-controller-manager", "operation": "Update", "apiVersion": api,
+             "time": "@@created@@", "fieldsType": "FieldsV1",
+             "fieldsV1": {"f:status": {"f:observedGeneration": {}, "f:replicas": {}} if rs else
+                          {"f:conditions": {}, "f:startTime": {}, "f:succeeded": {}}},
+             "subresource": "status"}]
+        self.owner_tmpl = (make_template(md),
+                           ',"spec":' + make_template(spec) + ',"status":%(status)s}')
+        return self.owner_tmpl
+
 
 class Deployment:
-    __slots__ = ("ns", "app", "hash", "arch", "labels", "ouid", "replicas")
+    """One controller's group of generated pods (a Deployment's ReplicaSet, a StatefulSet, a Job ...);
+    its pods are pod_items[first:first + replicas]."""
+    __slots__ = ("ns", "app", "hash", "arch", "labels", "ouid", "replicas", "first")
+
+
+class GenOwnerItem:
+    """The generated ReplicaSet or Job of one Deployment (group of pods), rendered on demand."""
+    __slots__ = ("key", "ns", "name", "dep", "k", "gen")
+
+    def __init__(self, dep, k, gen):
+        self.dep, self.k, self.gen = dep, k, gen
+        self.ns, self.name = dep.ns, "%s-%s" % (dep.app, dep.hash)
+        self.key = self.ns + "/" + self.name
+
+    @property
+    def labels(self):
+        return self.dep.labels
+
+    def field(self, path):
+        if path == "metadata.name":
+            return self.name
+        if path == "metadata.namespace":
+            return self.ns
+        return ""
+
+    @property
+    def top_uid(self):
+        """The uid of the Deployment or CronJob above (not served: kubecapscan never reads them)."""
+        return str(uuid.UUID(hex=_h(self.gen.seed, "top", self.ns, self.dep.app), version=4))
+
+    def _status(self, created):
+        d = self.dep
+        phases = [p.phase for p in self.gen.pod_items[d.first:d.first + d.replicas]]
+        if d.arch.owner == "ReplicaSet":
+            st = {"replicas": d.replicas, "fullyLabeledReplicas": d.replicas}
+            ready = phases.count("Running")
+            if ready:
+                st["readyReplicas"] = st["availableReplicas"] = ready
+            st["observedGeneration"] = 1
+            return go_json(st)
+        ok, bad = phases.count("Succeeded"), phases.count("Failed")
+        st = {"conditions": [], "startTime": created}
+        if bad:
+            st["conditions"].append({"type": "Failed", "status": "True", "lastProbeTime": created,
+                                     "lastTransitionTime": created, "reason": "BackoffLimitExceeded",
+                                     "message": "Job has reached the specified backoff limit"})
+        else:
+            st["conditions"] += [{"type": t, "status": "True", "lastProbeTime": created,
+                                  "lastTransitionTime": created, "reason": "CompletionsReached",
+                                  "message": "Reached expected number of succeeded pods"}
+                                 for t in ("SuccessCriteriaMet", "Complete")]
+            st["completionTime"] = created
+        if ok:
+            st["succeeded"] = ok
+        if bad:
+            st["failed"] = bad
+        st["terminating"] = 0
+        st["uncountedTerminatedPods"] = {}
+        st["ready"] = 0
+        return go_json(st)
+
+    def _vars(self, with_status):
+        d = self.dep
+        created = rfc3339(BASE_TIME + (d.first * 37) % 8000000 - 1)
+        v = {"name": self.name, "ns": self.ns, "app": d.app, "hash": d.hash, "ouid": d.ouid,
+             "topuid": self.top_uid, "rv": str(self.gen.rv_base // 2 + self.k), "created": created,
+             "replicas": str(d.replicas), "maxsurge": str(d.replicas + (d.replicas + 3) // 4),
+             "revision": str(1 + int(_h(self.gen.seed, "rev", self.key)[:4], 16) % 9)}
+        if d.arch.owner == "Job":
+            v["sched"] = rfc3339(int(d.hash) * 60)
+        if with_status:
+            v["status"] = self._status(created)
+        return v
+
+    def meta(self):
+        return self.dep.arch.owner_templates()[0] % self._vars(False)
+
+    def full(self):
+        m, b = self.dep.arch.owner_templates()
+        v = self._vars(True)
+        return '{"metadata":' + m % v + b % v
+
+    def as_dict(self):
+        return json.loads(self.full())
 
 
 class GenPodItem:
@@ -941,6 +1087,9 @@ class Generator:
         for k in range(rest):
             counts[order[k % len(order)]] += 1
         items = []
+        # every pod's ReplicaSet (controlled by a Deployment) or Job (by a CronJob) exists, with the
+        # name and uid of the pod's ownerReference; Deployments and CronJobs themselves are not served
+        self.rs_items, self.job_items = [], []
         i = 0
         for nsname, cnt in zip(names, counts):
             apps_used = set()
@@ -957,6 +1106,7 @@ class Generator:
                 d.hash = _kube_rand(rng, 10) if arch.owner != "Job" else str(28000000 + rng.randint(0, 999999))
                 d.ouid = str(uuid.UUID(int=rng.getrandbits(128), version=4))
                 d.replicas = min(cnt, rng.choice([1, 1, 2, 2, 3, 3, 3, 5, 8, 12, 20, 40]))
+                d.first = i
                 d.labels = {}
                 subst = {"app": d.app, "hash": d.hash, "ouid": d.ouid, "name": ""}
                 for k, val in arch.labels.items():
@@ -986,6 +1136,10 @@ class Generator:
                     items.append(it)
                     i += 1
                 cnt -= d.replicas
+                if arch.owner == "ReplicaSet":
+                    self.rs_items.append(GenOwnerItem(d, len(self.rs_items) + len(self.job_items), self))
+                elif arch.owner == "Job":
+                    self.job_items.append(GenOwnerItem(d, len(self.rs_items) + len(self.job_items), self))
         self.pod_items = items
 
     def _namespace(self, rng, name, k):
@@ -1041,10 +1195,19 @@ class Store:
         self._base_types()
         self.reload(initial=True)
 
+    # what the generator serves (in place of the same lists from --data): key -> its items
+    GENERATED = {("", "pods"): lambda g: g.pod_items,
+                 ("", "namespaces"): lambda g: [DictItem(o, False) for o in g.ns_objs],
+                 ("apps", "replicasets"): lambda g: g.rs_items,
+                 ("batch", "jobs"): lambda g: g.job_items}
+
     def _base_types(self):
-        for kind in ("Pod", "Namespace", "Node"):
-            t = RType("", "v1", kind)
-            self.types[("", t.name)] = t
+        kinds = [("", "Pod"), ("", "Namespace"), ("", "Node")]
+        if self.gen is not None:
+            kinds += [("apps", "ReplicaSet"), ("batch", "Job")]
+        for group, kind in kinds:
+            t = RType(group, "v1", kind)
+            self.types[(group, t.name)] = t
 
     def _signature(self):
         if not self.data_dir:
@@ -1115,13 +1278,11 @@ class Store:
                 return
             loaded = self._load_files()
             if self.gen is not None:
-                pods, nss = self.types[("", "pods")], self.types[("", "namespaces")]
-                if ("", "pods") not in self.current:
-                    loaded[("", "pods")] = (pods, self.gen.rv, self.gen.pod_items)
-                    loaded[("", "namespaces")] = (nss, self.gen.rv, [DictItem(o, False) for o in self.gen.ns_objs])
-                else:
-                    loaded.pop(("", "pods"), None)
-                    loaded.pop(("", "namespaces"), None)
+                for key, items_of in self.GENERATED.items():
+                    if key not in self.current:
+                        loaded[key] = (self.types[key], self.gen.rv, items_of(self.gen))
+                    else:
+                        loaded.pop(key, None)
             for k, t in list(self.types.items()):
                 if k not in loaded and k not in self.current:
                     loaded[k] = (t, None, [])

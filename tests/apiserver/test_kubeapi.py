@@ -651,9 +651,186 @@ class TestGenerated(unittest.TestCase):
                        "--fault", "path=^/api/v1/pods$,query=^limit=7$,slow=20,times=0",
                        data=False)
 
+        # the owner lists: partial metadata on, tokens that do not expire
+        cls.m = Server("--generate-pods", "3000", "--generate-namespaces", "25", "--seed", "5", data=False)
+
     @classmethod
     def tearDownClass(cls):
         cls.s.stop()
+        cls.m.stop()
+
+    META = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json"
+
+    def list_all(self, path, limit, accept=None, cert="admin"):
+        """Every item of a list, page by page; -> (items, [page sizes], first page's document)."""
+        items, sizes, first, tok = [], [], None, None
+        while True:
+            q = "?limit=%d" % limit + ("&continue=" + tok if tok else "")
+            st, _, d = self.m.json(path + q, headers={"Accept": accept} if accept else {}, cert=cert)
+            self.assertEqual(st, 200, d)
+            first = first or d
+            items += d["items"]
+            sizes.append(len(d["items"]))
+            tok = d["metadata"].get("continue")
+            if not tok:
+                return items, sizes, first
+
+    def pod_owners(self):
+        """{(namespace, kind, name): {uids}} of the pods' controller ownerReferences (RS and Job)."""
+        st, _, d = self.m.json("/api/v1/pods", headers={"Accept": self.META})
+        self.assertEqual((st, len(d["items"])), (200, 3000))
+        want = {}
+        for p in d["items"]:
+            md = p["metadata"]
+            for ref in md.get("ownerReferences", []):
+                if ref.get("controller") and ref["kind"] in ("ReplicaSet", "Job"):
+                    want.setdefault((md["namespace"], ref["kind"], ref["name"]), set()).add(ref["uid"])
+        return want
+
+    def test_owners_of_every_pod_served(self):
+        want = self.pod_owners()
+        kinds = {k for _, k, _ in want}
+        self.assertEqual(kinds, {"ReplicaSet", "Job"})
+        got = {}
+        for path, kind, top, api in (("/apis/apps/v1/replicasets", "ReplicaSet", "Deployment", "apps/v1"),
+                                     ("/apis/batch/v1/jobs", "Job", "CronJob", "batch/v1")):
+            items, _, _ = self.list_all(path, 100, self.META)
+            for it in items:
+                md = it["metadata"]
+                key = (md["namespace"], kind, md["name"])
+                self.assertNotIn(key, got, "listed twice")
+                got[key] = md["uid"]
+                ctl = [r for r in md["ownerReferences"] if r.get("controller")]
+                self.assertEqual([(r["kind"], r["apiVersion"], r["name"]) for r in ctl],
+                                 [(top, api, md["name"].rsplit("-", 1)[0])])
+                self.assertRegex(ctl[0]["uid"], r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-")
+        for key, uids in want.items():
+            self.assertEqual(len(uids), 1, key)
+            self.assertIn(key, got, "the owner of a pod is not served")
+            self.assertEqual(got[key], next(iter(uids)), key)
+        # and no owner without pods: every ReplicaSet and Job served controls a generated pod
+        self.assertEqual(set(got), set(want))
+        # a Deployment's ReplicaSets and a CronJob's Jobs share their owner's uid, distinct owners do not
+        tops = {}
+        for path in ("/apis/apps/v1/replicasets", "/apis/batch/v1/jobs"):
+            for it in self.list_all(path, 500, self.META)[0]:
+                r = it["metadata"]["ownerReferences"][0]
+                tops.setdefault(r["uid"], set()).add((it["metadata"]["namespace"], r["kind"], r["name"]))
+        self.assertTrue(all(len(v) == 1 for v in tops.values()))
+
+    def test_owner_metadata_only_and_full(self):
+        for path, kind in (("/apis/apps/v1/replicasets", "ReplicaSet"), ("/apis/batch/v1/jobs", "Job")):
+            st, _, meta = self.m.json(path + "?limit=20", headers={"Accept": self.META})
+            self.assertEqual((st, meta["kind"], meta["apiVersion"]), (200, "PartialObjectMetadataList",
+                                                                      "meta.k8s.io/v1"))
+            st, _, full = self.m.json(path + "?limit=20")
+            self.assertEqual((st, full["kind"], full["apiVersion"]), (200, kind + "List", path.split("/")[2] + "/v1"))
+            self.assertEqual(len(meta["items"]), 20)
+            for m, f in zip(meta["items"], full["items"]):
+                self.assertEqual((m["kind"], m["apiVersion"]), ("PartialObjectMetadata", "meta.k8s.io/v1"))
+                self.assertEqual(set(m), {"kind", "apiVersion", "metadata"})
+                self.assertEqual(m["metadata"], f["metadata"])
+                self.assertIn("managedFields", m["metadata"])
+                tmpl = f["spec"]["template"]
+                self.assertEqual(tmpl["metadata"]["labels"], f["metadata"]["labels"])
+                self.assertTrue(tmpl["spec"]["containers"])
+                self.assertNotIn("nodeName", tmpl["spec"])
+                if kind == "ReplicaSet":
+                    self.assertEqual(f["spec"]["replicas"], f["status"]["replicas"])
+                    sel = f["spec"]["selector"]["matchLabels"]
+                    self.assertEqual(sel["pod-template-hash"], f["metadata"]["name"].rsplit("-", 1)[1])
+                else:
+                    self.assertEqual(f["spec"]["selector"]["matchLabels"],
+                                     {"batch.kubernetes.io/controller-uid": f["metadata"]["uid"]})
+                    self.assertEqual(f["spec"]["completions"],
+                                     f["status"].get("succeeded", 0) + f["status"].get("failed", 0))
+            # one object, both ways
+            md = full["items"][0]["metadata"]
+            one = "%s/namespaces/%s/%s/%s" % (path.rsplit("/", 1)[0], md["namespace"], path.rsplit("/", 1)[1],
+                                              md["name"])
+            st, _, d = self.m.json(one)
+            self.assertEqual((st, d["kind"], d["metadata"]), (200, kind, md))
+            st, _, d = self.m.json(one, headers={
+                "Accept": "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1"})
+            self.assertEqual((st, d["kind"], d["metadata"]), (200, "PartialObjectMetadata", md))
+        # the status of a ReplicaSet counts its pods
+        st, _, rs = self.m.json("/apis/apps/v1/replicasets")
+        st, _, pods = self.m.json("/api/v1/pods", headers={"Accept": self.META})
+        n = {}
+        for p in pods["items"]:
+            for r in p["metadata"].get("ownerReferences", []):
+                n[(p["metadata"]["namespace"], r["name"])] = n.get((p["metadata"]["namespace"], r["name"]), 0) + 1
+        for it in rs["items"]:
+            self.assertEqual(it["spec"]["replicas"], n[(it["metadata"]["namespace"], it["metadata"]["name"])])
+        # kubecapscan's no-owners user may not list them (its scan then warns); reader may
+        st, _, d = self.m.json("/apis/apps/v1/replicasets?limit=1", cert="no-owners")
+        self.assertEqual((st, d["reason"]), (403, "Forbidden"))
+        st, _, d = self.m.json("/apis/batch/v1/jobs?limit=1", cert="reader")
+        self.assertEqual((st, len(d["items"])), (200, 1))
+        # discovery lists them
+        st, _, d = self.m.json("/apis/apps/v1")
+        self.assertIn("replicasets", [r["name"] for r in d["resources"]])
+
+    def test_owner_paging_and_gzip(self):
+        for path in ("/apis/apps/v1/replicasets", "/apis/batch/v1/jobs"):
+            st, hd, whole = self.m.json(path, headers={"Accept": self.META})
+            self.assertEqual(st, 200)
+            keys = [(i["metadata"]["namespace"], i["metadata"]["name"]) for i in whole["items"]]
+            self.assertGreater(len(keys), 7)
+            self.assertEqual(keys, sorted(keys, key=lambda k: (k[0] + "/" + k[1]).encode()))
+            self.assertEqual(len(set(keys)), len(keys))
+            items, sizes, first = self.list_all(path, 7, self.META)
+            self.assertEqual([(i["metadata"]["namespace"], i["metadata"]["name"]) for i in items], keys)
+            self.assertEqual(sizes[:-1], [7] * (len(sizes) - 1))
+            self.assertEqual(first["metadata"]["remainingItemCount"], len(keys) - 7)
+            self.assertEqual(first["metadata"]["resourceVersion"], whole["metadata"]["resourceVersion"])
+            # per namespace: that namespace's items, paged the same way
+            for ns in sorted({k[0] for k in keys})[:4]:
+                nspath = "%s/namespaces/%s/%s" % (path.rsplit("/", 1)[0], ns, path.rsplit("/", 1)[1])
+                items, _, _ = self.list_all(nspath, 3, self.META)
+                self.assertEqual([(i["metadata"]["namespace"], i["metadata"]["name"]) for i in items],
+                                 [k for k in keys if k[0] == ns])
+            st, _, d = self.m.json(path.rsplit("/", 1)[0] + "/namespaces/no-such-ns/" + path.rsplit("/", 1)[1])
+            self.assertEqual((st, d["items"]), (200, []))
+        # full ReplicaSets are big: gzip above 128 KiB, identity below, as for pods
+        st, hd, data = self.m.request("/apis/apps/v1/replicasets", headers={"Accept-Encoding": "gzip"})
+        self.assertEqual((st, hd["Content-Encoding"]), (200, "gzip"))
+        self.assertGreater(len(json.loads(gzip.decompress(data))["items"]), 100)
+        st, hd, data = self.m.request("/apis/apps/v1/replicasets?limit=2", headers={"Accept-Encoding": "gzip"})
+        self.assertIsNone(hd["Content-Encoding"])
+        self.assertEqual(len(json.loads(data)["items"]), 2)
+        # a label selector over the owners works, without remainingItemCount
+        st, _, d = self.m.json("/apis/batch/v1/jobs?limit=500")
+        name = d["items"][0]["metadata"]["name"]
+        st, _, d = self.m.json("/apis/batch/v1/jobs?labelSelector=job-name%3D" + name)
+        self.assertEqual([i["metadata"]["name"] for i in d["items"]], [name])
+
+    def test_owners_deterministic_by_seed(self):
+        def render(seed):
+            g = kubeapi.Generator(5000, 30, seed=seed)
+            return ["".join(it.full() for it in items) for items in (g.rs_items, g.job_items)], g
+        (rs1, job1), g = render(7)
+        (rs2, job2), _ = render(7)
+        self.assertEqual((rs1, job1), (rs2, job2))
+        (rs3, job3), _ = render(8)
+        self.assertNotEqual(rs1, rs3)
+        self.assertNotEqual(job1, job3)
+        self.assertTrue(g.rs_items and g.job_items)
+        # in process, larger: every pod's RS/Job owner is there, with its uid, metadata as in the full form
+        owners = {}
+        for it in g.rs_items + g.job_items:
+            md = json.loads(it.meta())
+            self.assertEqual(md, json.loads(it.full())["metadata"])
+            owners[(md["namespace"], md["name"])] = md["uid"]
+        self.assertEqual(len(owners), len(g.rs_items) + len(g.job_items))
+        n = 0
+        for p in g.pod_items:
+            md = json.loads(p.meta())
+            for r in md.get("ownerReferences", []):
+                if r["kind"] in ("ReplicaSet", "Job"):
+                    self.assertEqual(owners[(md["namespace"], r["name"])], r["uid"])
+                    n += 1
+        self.assertGreater(n, 5000 * 0.6)
 
     def test_gzip_only_above_128k(self):
         st, hd, data = self.s.request("/api/v1/pods?limit=5", headers={"Accept-Encoding": "gzip"})
