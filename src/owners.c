@@ -18,6 +18,7 @@
  * controller (the API server allows only one).
  */
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <yajl/yajl_parse.h>
@@ -30,16 +31,58 @@
 
 /* ---- the table ---------------------------------------------------------- */
 
-struct oslot {
+/*
+ * Memory grows with every ReplicaSet and Job in the cluster, so objects are
+ * packed: records of a few dozen bytes in arena blocks, repeated strings
+ * (kinds, namespaces) interned once, and canonical UUIDs kept as 16 bytes.
+ * A record:
+ *
+ *   u32 kind id, u32 namespace id, u32 controller kind id (strings ids),
+ *   u8 flags, u8 name length, u8 uid length, u8 controller name length,
+ *   u8 controller uid length, then name NUL, uid, controller name NUL,
+ *   controller uid (each uid as 16 bytes, or as text and NUL).
+ *
+ * find and next decode a record into the table's one view.
+ */
+
+#define REC_HDR 17
+#define F_CONTROLLER 0x01
+#define F_MALFORMED 0x02
+#define F_UID_BIN 0x04
+#define F_CTL_UID_BIN 0x08
+#define ARENA_BLOCK 65536
+#define UUID_TEXT 36
+
+struct arena_block {
+	struct arena_block *next;
+	size_t used;
+	unsigned char data[ARENA_BLOCK];
+};
+
+struct istr {
+	const char *s;
+	size_t len;
 	size_t hash;
-	struct kcs_owned *ent; /* one kcs_malloc'ed block, or NULL if free */
+};
+
+struct view {
+	struct kcs_owned e;
+	char uid[UUID_TEXT + 1];
+	char ctl_uid[UUID_TEXT + 1];
 };
 
 struct kcs_owners {
-	struct oslot *slots;
-	size_t cap;            /* a power of two, or 0 */
-	size_t n;              /* slots in use */
-	size_t nameless;       /* items skipped for want of a name */
+	const unsigned char **recs; /* cap slots: a record, or NULL */
+	uint32_t *hashes;           /* the low bits of each slot's hash */
+	size_t cap;                 /* a power of two, or 0 */
+	size_t n;                   /* slots in use */
+	struct istr *strs;          /* interned strings, by id */
+	size_t n_strs, strs_cap;
+	uint32_t *str_slots;        /* id + 1, or 0 if free */
+	size_t str_cap;
+	struct arena_block *arena;
+	struct view *view;          /* what find and next hand out */
+	size_t nameless;            /* items skipped for want of a name */
 	size_t n_listed;
 	char listed[KCS_OWNERS_MAX_KINDS][KCS_KIND_NAME_MAX + 1];
 };
@@ -68,96 +111,362 @@ static size_t hash_key(const char *kind, const char *ns, size_t ns_len,
 	return hash_part(h, name, name_len);
 }
 
-static int same(const struct kcs_owned *e, const char *kind, const char *ns,
-		size_t ns_len, const char *name, size_t name_len)
+static void *arena_alloc(struct kcs_owners *t, size_t len)
 {
-	return e->ns_len == ns_len && e->name_len == name_len &&
-	       !strcmp(e->kind, kind) && !memcmp(e->ns, ns, ns_len) &&
-	       !memcmp(e->name, name, name_len);
+	struct arena_block *b = t->arena;
+	void *p;
+
+	if (len > ARENA_BLOCK)
+		return NULL;
+	if (!b || ARENA_BLOCK - b->used < len) {
+		b = kcs_malloc(sizeof(*b));
+		if (!b)
+			return NULL;
+		b->next = t->arena;
+		b->used = 0;
+		t->arena = b;
+	}
+	p = b->data + b->used;
+	b->used += len;
+	return p;
 }
 
-static struct oslot *slot_of(const struct kcs_owners *t, const char *kind,
-			     const char *ns, size_t ns_len, const char *name,
-			     size_t name_len, size_t h)
+static uint32_t rd_u32(const unsigned char *p)
 {
-	size_t i, mask;
+	uint32_t v;
 
-	if (!t->cap)
-		return NULL;
-	mask = t->cap - 1;
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+/* The id of an interned string, adding it if new; -1 on failure. */
+static long intern(struct kcs_owners *t, const char *s, size_t len)
+{
+	size_t h = hash_part((size_t)14695981039346656037ULL, s, len), i, mask;
+	struct istr *is;
+	char *copy;
+
+	if (t->str_cap) {
+		mask = t->str_cap - 1;
+		for (i = h & mask; t->str_slots[i]; i = (i + 1) & mask) {
+			is = &t->strs[t->str_slots[i] - 1];
+			if (is->hash == h && is->len == len &&
+			    !memcmp(is->s, s, len))
+				return (long)t->str_slots[i] - 1;
+		}
+	}
+	if (t->n_strs >= KCS_OWNERS_MAX * 3)
+		return -1;
+	if ((t->n_strs + 1) * 2 > t->str_cap) {
+		size_t cap = t->str_cap ? t->str_cap * 2 : 64, k;
+		uint32_t *slots = kcs_calloc(cap, sizeof(*slots));
+
+		if (!slots)
+			return -1;
+		for (k = 0; k < t->n_strs; k++) {
+			for (i = t->strs[k].hash & (cap - 1); slots[i];
+			     i = (i + 1) & (cap - 1))
+				;
+			slots[i] = (uint32_t)k + 1;
+		}
+		kcs_free(t->str_slots);
+		t->str_slots = slots;
+		t->str_cap = cap;
+	}
+	if (t->n_strs == t->strs_cap) {
+		size_t cap = t->strs_cap ? t->strs_cap * 2 : 32;
+		struct istr *v = kcs_realloc(t->strs, cap * sizeof(*v));
+
+		if (!v)
+			return -1;
+		t->strs = v;
+		t->strs_cap = cap;
+	}
+	copy = arena_alloc(t, len + 1);
+	if (!copy)
+		return -1;
+	memcpy(copy, s, len);
+	copy[len] = '\0';
+	is = &t->strs[t->n_strs];
+	is->s = copy;
+	is->len = len;
+	is->hash = h;
+	mask = t->str_cap - 1;
+	for (i = h & mask; t->str_slots[i]; i = (i + 1) & mask)
+		;
+	t->str_slots[i] = (uint32_t)t->n_strs + 1;
+	return (long)t->n_strs++;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* A canonical lowercase UUID as 16 bytes: 1, or 0 if `s` is not one. */
+static int uuid_pack(const char *s, size_t len, unsigned char out[16])
+{
+	size_t i, k = 0;
+
+	if (len != UUID_TEXT)
+		return 0;
+	for (i = 0; i < len;) {
+		int hi, lo;
+
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (s[i++] != '-')
+				return 0;
+			continue;
+		}
+		hi = hexval(s[i]);
+		lo = hexval(s[i + 1]);
+		if (hi < 0 || lo < 0)
+			return 0;
+		out[k++] = (unsigned char)(hi << 4 | lo);
+		i += 2;
+	}
+	return 1;
+}
+
+static void uuid_unpack(const unsigned char in[16], char out[UUID_TEXT + 1])
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i, o = 0;
+
+	for (i = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			out[o++] = '-';
+		out[o++] = hex[in[i] >> 4];
+		out[o++] = hex[in[i] & 15];
+	}
+	out[o] = '\0';
+}
+
+/* Decode a record into the table's view. */
+static const struct kcs_owned *view_of(const struct kcs_owners *t,
+				       const unsigned char *rec)
+{
+	struct view *v = t->view;
+	struct kcs_owned *e = &v->e;
+	unsigned flags = rec[12];
+	const unsigned char *p = rec + REC_HDR;
+
+	e->kind = t->strs[rd_u32(rec)].s;
+	e->ns = t->strs[rd_u32(rec + 4)].s;
+	e->ns_len = t->strs[rd_u32(rec + 4)].len;
+	e->has_controller = (flags & F_CONTROLLER) != 0;
+	e->malformed = (flags & F_MALFORMED) != 0;
+	e->ctl_kind = t->strs[rd_u32(rec + 8)].s;
+	e->name = (const char *)p;
+	e->name_len = rec[13];
+	p += e->name_len + 1;
+	if (flags & F_UID_BIN) {
+		uuid_unpack(p, v->uid);
+		e->uid = v->uid;
+		e->uid_len = UUID_TEXT;
+		p += 16;
+	} else {
+		e->uid = (const char *)p;
+		e->uid_len = rec[14];
+		p += e->uid_len + 1;
+	}
+	e->ctl_name = (const char *)p;
+	e->ctl_name_len = rec[15];
+	p += e->ctl_name_len + 1;
+	if (flags & F_CTL_UID_BIN) {
+		uuid_unpack(p, v->ctl_uid);
+		e->ctl_uid = v->ctl_uid;
+		e->ctl_uid_len = UUID_TEXT;
+	} else {
+		e->ctl_uid = (const char *)p;
+		e->ctl_uid_len = rec[16];
+	}
+	return e;
+}
+
+static int same(const struct kcs_owners *t, const unsigned char *rec,
+		const char *kind, const char *ns, size_t ns_len,
+		const char *name, size_t name_len)
+{
+	const struct istr *k = &t->strs[rd_u32(rec)];
+	const struct istr *n = &t->strs[rd_u32(rec + 4)];
+
+	return rec[13] == name_len && n->len == ns_len &&
+	       !memcmp(rec + REC_HDR, name, name_len) &&
+	       !memcmp(n->s, ns, ns_len) && !strcmp(k->s, kind);
+}
+
+/* The slot holding kind/ns/name, or the free slot where it would go. */
+static size_t slot_of(const struct kcs_owners *t, const char *kind,
+		      const char *ns, size_t ns_len, const char *name,
+		      size_t name_len, size_t h)
+{
+	size_t i, mask = t->cap - 1;
+
 	for (i = h & mask;; i = (i + 1) & mask) {
-		struct oslot *s = &t->slots[i];
+		const unsigned char *rec = t->recs[i];
 
-		if (!s->ent || (s->hash == h && same(s->ent, kind, ns, ns_len,
-						     name, name_len)))
-			return s;
+		if (!rec || (t->hashes[i] == (uint32_t)h &&
+			     same(t, rec, kind, ns, ns_len, name, name_len)))
+			return i;
 	}
 }
 
-static enum kcs_err grow(struct kcs_owners *t, struct kcs_error *err)
+static enum kcs_err grow(struct kcs_owners *t)
 {
-	size_t cap = t->cap ? t->cap * 2 : 256, i, old_cap = t->cap;
-	struct oslot *old = t->slots, *slots = kcs_calloc(cap, sizeof(*slots));
+	size_t cap = t->cap ? t->cap * 2 : 256, i, j, old_cap = t->cap;
+	const unsigned char **old = t->recs, **recs;
+	uint32_t *old_h = t->hashes, *hashes;
 
-	if (!slots)
-		return kcs_error_set(err, KCS_ERR_NOMEM, "out of memory");
-	t->slots = slots;
-	t->cap = cap;
+	recs = kcs_calloc(cap, sizeof(*recs));
+	hashes = kcs_calloc(cap, sizeof(*hashes));
+	if (!recs || !hashes) {
+		kcs_free(recs);
+		kcs_free(hashes);
+		return KCS_ERR_NOMEM;
+	}
 	for (i = 0; i < old_cap; i++) {
-		const struct kcs_owned *e = old[i].ent;
-
-		if (e)
-			*slot_of(t, e->kind, e->ns, e->ns_len, e->name,
-				 e->name_len, old[i].hash) = old[i];
+		if (!old[i])
+			continue;
+		/* the low 32 bits of the hash place it as before */
+		for (j = old_h[i] & (cap - 1); recs[j]; j = (j + 1) & (cap - 1))
+			;
+		recs[j] = old[i];
+		hashes[j] = old_h[i];
 	}
 	kcs_free(old);
+	kcs_free(old_h);
+	t->recs = recs;
+	t->hashes = hashes;
+	t->cap = cap;
 	return KCS_OK;
 }
 
-/* Put `e` in the table, replacing its namesake; frees e on error. */
-static enum kcs_err put(struct kcs_owners *t, struct kcs_owned *e,
+/* The bytes a string field takes in a record, as 16-byte UUID or text. */
+static size_t uid_size(const char *s, size_t len, unsigned char bin[16],
+		       int *is_bin)
+{
+	*is_bin = uuid_pack(s, len, bin);
+	return *is_bin ? 16 : len + 1;
+}
+
+static unsigned char *put_str(unsigned char *p, const char *s, size_t len)
+{
+	memcpy(p, s, len);
+	p[len] = '\0';
+	return p + len + 1;
+}
+
+/* Add an object, replacing its namesake (kind/ns/name). */
+static enum kcs_err put(struct kcs_owners *t, const char *kind,
+			const struct kcs_name *ns, const struct kcs_name *name,
+			const struct kcs_uid *uid, int has_ctl,
+			const char *ctl_kind, const struct kcs_name *ctl_name,
+			const struct kcs_uid *ctl_uid, int malformed,
 			struct kcs_error *err)
 {
-	size_t h = hash_key(e->kind, e->ns, e->ns_len, e->name, e->name_len);
-	struct oslot *s = slot_of(t, e->kind, e->ns, e->ns_len, e->name,
-				  e->name_len, h);
+	unsigned char ubin[16], cbin[16], *rec, *p, flags = 0;
+	size_t h = hash_key(kind, ns->s, ns->len, name->s, name->len), sz, i;
+	size_t cn_len = has_ctl ? ctl_name->len : 0;
+	size_t cu_len = has_ctl ? ctl_uid->len : 0;
+	long kid, nid, cid;
+	int ubin_ok, cbin_ok;
+	uint32_t v;
 
-	if (s && s->ent) {
-		kcs_free(s->ent);
-		s->ent = e;
-		return KCS_OK;
-	}
-	if (t->n >= KCS_OWNERS_MAX) {
-		kcs_free(e);
+	if (name->len > 255 || uid->len > 255 || cn_len > 255 || cu_len > 255)
+		return kcs_error_set(err, KCS_ERR_INTERNAL,
+				     "owner object field past its bound");
+	if (t->cap && t->recs[slot_of(t, kind, ns->s, ns->len, name->s,
+				      name->len, h)] == NULL &&
+	    t->n >= KCS_OWNERS_MAX)
 		return kcs_error_set(err, KCS_ERR_LIMIT,
 				     "more than %d owner objects",
 				     KCS_OWNERS_MAX);
+	kid = intern(t, kind, strlen(kind));
+	nid = kid < 0 ? -1 : intern(t, ns->s, ns->len);
+	cid = nid < 0 ? -1 : intern(t, has_ctl ? ctl_kind : "",
+				    has_ctl ? strlen(ctl_kind) : 0);
+	if (cid < 0)
+		return kcs_error_set(err, KCS_ERR_NOMEM, "out of memory");
+	sz = REC_HDR + name->len + 1 + uid_size(uid->s, uid->len, ubin,
+						 &ubin_ok) +
+	     cn_len + 1 + uid_size(has_ctl ? ctl_uid->s : "", cu_len, cbin,
+				   &cbin_ok);
+	rec = arena_alloc(t, sz);
+	if (!rec)
+		return kcs_error_set(err, KCS_ERR_NOMEM, "out of memory");
+	flags = (unsigned char)((has_ctl ? F_CONTROLLER : 0) |
+				(malformed ? F_MALFORMED : 0) |
+				(ubin_ok ? F_UID_BIN : 0) |
+				(cbin_ok ? F_CTL_UID_BIN : 0));
+	v = (uint32_t)kid;
+	memcpy(rec, &v, 4);
+	v = (uint32_t)nid;
+	memcpy(rec + 4, &v, 4);
+	v = (uint32_t)cid;
+	memcpy(rec + 8, &v, 4);
+	rec[12] = flags;
+	rec[13] = (unsigned char)name->len;
+	rec[14] = (unsigned char)uid->len;
+	rec[15] = (unsigned char)cn_len;
+	rec[16] = (unsigned char)cu_len;
+	p = put_str(rec + REC_HDR, name->s, name->len);
+	if (ubin_ok) {
+		memcpy(p, ubin, 16);
+		p += 16;
+	} else {
+		p = put_str(p, uid->s, uid->len);
 	}
-	if ((t->n + 1) * 2 > t->cap && grow(t, err)) {
-		kcs_free(e);
-		return KCS_ERR_NOMEM;
-	}
-	s = slot_of(t, e->kind, e->ns, e->ns_len, e->name, e->name_len, h);
-	s->hash = h;
-	s->ent = e;
-	t->n++;
+	p = put_str(p, has_ctl ? ctl_name->s : "", cn_len);
+	if (cbin_ok)
+		memcpy(p, cbin, 16);
+	else
+		put_str(p, has_ctl ? ctl_uid->s : "", cu_len);
+
+	if ((t->n + 1) * 4 > t->cap * 3 && grow(t))
+		return kcs_error_set(err, KCS_ERR_NOMEM, "out of memory");
+	i = slot_of(t, kind, ns->s, ns->len, name->s, name->len, h);
+	if (!t->recs[i])
+		t->n++;
+	/* a namesake's record stays in the arena, unreferenced */
+	t->recs[i] = rec;
+	t->hashes[i] = (uint32_t)h;
 	return KCS_OK;
 }
 
 struct kcs_owners *kcs_owners_new(void)
 {
-	return kcs_calloc(1, sizeof(struct kcs_owners));
+	struct kcs_owners *t = kcs_calloc(1, sizeof(*t));
+
+	if (t && !(t->view = kcs_calloc(1, sizeof(*t->view)))) {
+		kcs_free(t);
+		return NULL;
+	}
+	return t;
 }
 
 void kcs_owners_clear(struct kcs_owners *t)
 {
-	size_t i;
+	while (t->arena) {
+		struct arena_block *b = t->arena;
 
-	for (i = 0; i < t->cap; i++)
-		kcs_free(t->slots[i].ent);
-	if (t->cap)
-		memset(t->slots, 0, t->cap * sizeof(*t->slots));
-	t->n = t->nameless = t->n_listed = 0;
+		t->arena = b->next;
+		kcs_free(b);
+	}
+	kcs_free(t->recs);
+	kcs_free(t->hashes);
+	kcs_free(t->strs);
+	kcs_free(t->str_slots);
+	t->recs = NULL;
+	t->hashes = NULL;
+	t->strs = NULL;
+	t->str_slots = NULL;
+	t->cap = t->n = t->n_strs = t->strs_cap = t->str_cap = 0;
+	t->nameless = t->n_listed = 0;
 }
 
 void kcs_owners_free(struct kcs_owners *t)
@@ -165,7 +474,7 @@ void kcs_owners_free(struct kcs_owners *t)
 	if (!t)
 		return;
 	kcs_owners_clear(t);
-	kcs_free(t->slots);
+	kcs_free(t->view);
 	kcs_free(t);
 }
 
@@ -184,20 +493,23 @@ const struct kcs_owned *kcs_owners_find(const struct kcs_owners *t,
 					size_t ns_len, const char *name,
 					size_t name_len)
 {
-	struct oslot *s = slot_of(t, kind, ns, ns_len, name, name_len,
-				  hash_key(kind, ns, ns_len, name, name_len));
+	size_t i;
 
-	return s ? s->ent : NULL;
+	if (!t->cap)
+		return NULL;
+	i = slot_of(t, kind, ns, ns_len, name, name_len,
+		    hash_key(kind, ns, ns_len, name, name_len));
+	return t->recs[i] ? view_of(t, t->recs[i]) : NULL;
 }
 
 const struct kcs_owned *kcs_owners_next(const struct kcs_owners *t,
 					size_t *pos)
 {
 	while (*pos < t->cap) {
-		const struct kcs_owned *e = t->slots[(*pos)++].ent;
+		const unsigned char *rec = t->recs[(*pos)++];
 
-		if (e)
-			return e;
+		if (rec)
+			return view_of(t, rec);
 	}
 	return NULL;
 }
@@ -383,25 +695,12 @@ static const char *item_kind(struct kcs_ownreader *r, char *buf)
 	return r->hint[0] ? r->hint : NULL;
 }
 
-static char *pack(char **p, const char *s, size_t len)
-{
-	char *d = *p;
-
-	memcpy(d, s, len);
-	d[len] = '\0';
-	*p += len + 1;
-	return d;
-}
-
 static int finish_item(struct kcs_ownreader *r)
 {
 	const struct item *it = &r->item;
 	char kbuf[KCS_KIND_MAX + 1];
 	const char *kind = item_kind(r, kbuf);
 	const struct oref *c = &it->ctl;
-	struct kcs_owned *e;
-	size_t sz, klen;
-	char *p;
 
 	if (!kind)
 		return kcs_jsonsax_fail(&r->sax, KCS_ERR_PARSE,
@@ -416,33 +715,8 @@ static int finish_item(struct kcs_ownreader *r)
 		r->t->nameless++;
 		return 1;
 	}
-	klen = strlen(kind);
-	sz = sizeof(*e) + klen + 1 + it->ns.len + 1 + it->name.len + 1 +
-	     it->uid.len + 1;
-	if (it->has_ctl)
-		sz += strlen(c->kind) + 1 + c->name.len + 1 + c->uid.len + 1;
-	else
-		sz += 3;
-	e = kcs_calloc(1, sz);
-	if (!e)
-		return kcs_jsonsax_fail(&r->sax, KCS_ERR_NOMEM,
-					"out of memory");
-	p = (char *)(e + 1);
-	e->kind = pack(&p, kind, klen);
-	e->ns = pack(&p, it->ns.s, it->ns.len);
-	e->ns_len = it->ns.len;
-	e->name = pack(&p, it->name.s, it->name.len);
-	e->name_len = it->name.len;
-	e->uid = pack(&p, it->uid.s, it->uid.len);
-	e->uid_len = it->uid.len;
-	e->has_controller = it->has_ctl;
-	e->ctl_kind = pack(&p, c->kind, it->has_ctl ? strlen(c->kind) : 0);
-	e->ctl_name = pack(&p, c->name.s, it->has_ctl ? c->name.len : 0);
-	e->ctl_name_len = it->has_ctl ? c->name.len : 0;
-	e->ctl_uid = pack(&p, c->uid.s, it->has_ctl ? c->uid.len : 0);
-	e->ctl_uid_len = it->has_ctl ? c->uid.len : 0;
-	e->malformed = it->malformed;
-	r->sax.rc = put(r->t, e, r->sax.err);
+	r->sax.rc = put(r->t, kind, &it->ns, &it->name, &it->uid, it->has_ctl,
+			c->kind, &c->name, &c->uid, it->malformed, r->sax.err);
 	return r->sax.rc == KCS_OK;
 }
 

@@ -7,9 +7,9 @@
  * list of them: a PartialObjectMetadataList (metadata is all we need;
  * Accept: application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,
  * application/json) or a full ReplicaSetList / JobList, or a kubectl
- * "List". Memory grows with the number of objects only: one allocation per
- * object holding its strings, in a hash table keyed by kind, namespace and
- * name.
+ * "List". Memory grows with the number of objects only, packed: about 100
+ * bytes an object (kinds and namespaces interned, UUIDs as 16 bytes), in a
+ * hash table keyed by kind, namespace and name.
  *
  * kcs_owners_resolve() then follows a pod's controller up to its workload:
  *
@@ -70,12 +70,18 @@ void kcs_owners_clear(struct kcs_owners *t);
 size_t kcs_owners_count(const struct kcs_owners *t);
 /* Objects skipped for having no usable metadata.name. */
 size_t kcs_owners_nameless(const struct kcs_owners *t);
-/* The object, or NULL. Borrowed until clear/free. */
+/*
+ * The object, or NULL. The table decodes it into one view it owns: borrowed
+ * until the next find, next, clear or free.
+ */
 const struct kcs_owned *kcs_owners_find(const struct kcs_owners *t,
 					const char *kind, const char *ns,
 					size_t ns_len, const char *name,
 					size_t name_len);
-/* Every object, in no set order: start with *pos = 0; NULL at the end. */
+/*
+ * Every object, in no set order: start with *pos = 0; NULL at the end.
+ * The same view as find's, so copy what must outlive the next call.
+ */
 const struct kcs_owned *kcs_owners_next(const struct kcs_owners *t,
 					size_t *pos);
 

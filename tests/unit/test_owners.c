@@ -55,14 +55,71 @@ static int cmp_owned(const void *pa, const void *pb)
 	return c;
 }
 
+static char *dup_bytes(const char *s, size_t len)
+{
+	char *d = malloc(len + 1);
+
+	cr_assert_not_null(d);
+	memcpy(d, s, len);
+	d[len] = '\0';
+	return d;
+}
+
+/* A copy that outlives the table's view (next and find reuse it). */
+static struct kcs_owned *dup_owned(const struct kcs_owned *e)
+{
+	struct kcs_owned *c = malloc(sizeof(*c));
+
+	cr_assert_not_null(c);
+	*c = *e;
+	c->kind = dup_bytes(e->kind, strlen(e->kind));
+	c->ns = dup_bytes(e->ns, e->ns_len);
+	c->name = dup_bytes(e->name, e->name_len);
+	c->uid = dup_bytes(e->uid, e->uid_len);
+	c->ctl_kind = dup_bytes(e->ctl_kind, strlen(e->ctl_kind));
+	c->ctl_name = dup_bytes(e->ctl_name, e->ctl_name_len);
+	c->ctl_uid = dup_bytes(e->ctl_uid, e->ctl_uid_len);
+	return c;
+}
+
+static void free_owned(struct kcs_owned *c)
+{
+	free((char *)c->kind);
+	free((char *)c->ns);
+	free((char *)c->name);
+	free((char *)c->uid);
+	free((char *)c->ctl_kind);
+	free((char *)c->ctl_name);
+	free((char *)c->ctl_uid);
+	free(c);
+}
+
+static int same_owned(const struct kcs_owned *a, const struct kcs_owned *b)
+{
+	return !strcmp(a->kind, b->kind) && a->ns_len == b->ns_len &&
+	       !memcmp(a->ns, b->ns, a->ns_len) &&
+	       a->name_len == b->name_len &&
+	       !memcmp(a->name, b->name, a->name_len) &&
+	       a->uid_len == b->uid_len &&
+	       !memcmp(a->uid, b->uid, a->uid_len) &&
+	       a->malformed == b->malformed &&
+	       a->has_controller == b->has_controller &&
+	       !strcmp(a->ctl_kind, b->ctl_kind) &&
+	       a->ctl_name_len == b->ctl_name_len &&
+	       !memcmp(a->ctl_name, b->ctl_name, a->ctl_name_len) &&
+	       a->ctl_uid_len == b->ctl_uid_len &&
+	       !memcmp(a->ctl_uid, b->ctl_uid, a->ctl_uid_len);
+}
+
 static void trace_table(struct kcs_buf *b, const struct kcs_owners *t)
 {
-	const struct kcs_owned *v[256], *e;
+	struct kcs_owned *v[256];
+	const struct kcs_owned *e, *f;
 	size_t pos = 0, k = 0, i;
 
 	while ((e = kcs_owners_next(t, &pos)))
 		if (k < KCS_ARRAY_SIZE(v))
-			v[k++] = e;
+			v[k++] = dup_owned(e);
 	cr_assert_eq(k, kcs_owners_count(t));
 	qsort(v, k, sizeof(v[0]), cmp_owned);
 	kcs_buf_addf(b, "objects=%zu nameless=%zu\n", k, kcs_owners_nameless(t));
@@ -89,9 +146,13 @@ static void trace_table(struct kcs_buf *b, const struct kcs_owners *t)
 			cr_assert_eq(e->ctl_name_len, 0);
 		}
 		kcs_buf_addch(b, '\n');
-		cr_assert_eq(kcs_owners_find(t, e->kind, e->ns, e->ns_len,
-					     e->name, e->name_len), e);
+		f = kcs_owners_find(t, e->kind, e->ns, e->ns_len, e->name,
+				    e->name_len);
+		cr_assert_not_null(f);
+		cr_assert(same_owned(f, e));
 	}
+	for (i = 0; i < k; i++)
+		free_owned(v[i]);
 }
 
 static void trace_info(struct kcs_buf *b, const struct kcs_doc_info *in)
@@ -809,4 +870,89 @@ Test(owners, how_names)
 	cr_assert_str_eq(kcs_owner_how_name(KCS_OWN_UID_MISMATCH),
 			 "UID_MISMATCH");
 	cr_assert_str_eq(kcs_owner_how_name(KCS_OWN_STATIC), "STATIC");
+}
+
+/*
+ * Canonical lowercase UUIDs are packed to 16 bytes and come back the same;
+ * anything else (upper case, braces, wrong length or dashes) is kept as
+ * text, byte for byte, and the two never match each other.
+ */
+Test(owners, uids_packed_and_kept)
+{
+	static const char *const uids[] = {
+		"0f8e2a9c-1b3d-4e5f-8a7b-6c5d4e3f2a1b",
+		"0F8E2A9C-1B3D-4E5F-8A7B-6C5D4E3F2A1B",
+		"0f8e2a9c1b3d4e5f8a7b6c5d4e3f2a1b0000",
+		"0f8e2a9c-1b3d-4e5f-8a7b-6c5d4e3f2a1",
+		"0f8e2a9c-1b3d-4e5f-8a7b-6c5d4e3f2a1bb",
+		"{f8e2a9c-1b3d-4e5f-8a7b-6c5d4e3f2a1b}",
+		"0f8e2a9c-1b3d-4e5f-8a7b_6c5d4e3f2a1b",
+		"0f8e2a9c-1b3d-4e5f-8a7b-6c5d4e3f2a1g",
+		"",
+		"u1",
+	};
+	struct kcs_buf b = KCS_BUF_INIT(1u << 20);
+	struct kcs_error err = KCS_ERROR_INIT;
+	struct kcs_owners *t = kcs_owners_new();
+	struct kcs_ownreader *r = kcs_ownreader_new(t, "ReplicaSet");
+	size_t i, n = KCS_ARRAY_SIZE(uids);
+	char name[16];
+
+	kcs_buf_addstr(&b, "{\"kind\":\"PartialObjectMetadataList\",\"items\":[");
+	for (i = 0; i < n; i++)
+		kcs_buf_addf(&b, "%s{\"metadata\":{\"name\":\"rs-%zu\","
+			     "\"namespace\":\"n\",\"uid\":\"%s\","
+			     "\"ownerReferences\":[{\"kind\":\"Deployment\","
+			     "\"name\":\"d\",\"uid\":\"%s\",\"controller\":true}]}}",
+			     i ? "," : "", i, uids[i], uids[n - 1 - i]);
+	kcs_buf_addstr(&b, "]}");
+	cr_assert_eq(b.err, KCS_OK);
+	cr_assert_eq(read_all(r, b.buf, b.len, &err), KCS_OK, "%s", err.msg);
+	cr_assert_eq(kcs_owners_count(t), n);
+	for (i = 0; i < n; i++) {
+		const struct kcs_owned *e;
+
+		snprintf(name, sizeof(name), "rs-%zu", i);
+		e = kcs_owners_find(t, "ReplicaSet", "n", 1, name,
+				    strlen(name));
+		cr_assert_not_null(e, "%s", name);
+		cr_assert_eq(e->uid_len, strlen(uids[i]), "%s", name);
+		cr_assert_str_eq(e->uid, uids[i]);
+		cr_assert_eq(e->ctl_uid_len, strlen(uids[n - 1 - i]));
+		cr_assert_str_eq(e->ctl_uid, uids[n - 1 - i]);
+		cr_assert_str_eq(e->ctl_kind, "Deployment");
+		cr_assert_str_eq(e->kind, "ReplicaSet");
+		cr_assert_eq(e->ns_len, 1);
+		cr_assert_str_eq(e->ns, "n");
+	}
+	kcs_ownreader_free(r);
+	kcs_owners_free(t);
+	kcs_buf_release(&b);
+}
+
+/*
+ * A pod whose owner's uid differs from the table's only in case is another
+ * object: packing must not make "A" and "a" the same uid.
+ */
+Test(owners, uid_case_is_not_folded)
+{
+	static const char doc[] =
+		"{\"kind\":\"ReplicaSetList\",\"items\":[{\"metadata\":{"
+		"\"name\":\"web-1\",\"namespace\":\"n\","
+		"\"uid\":\"0f8e2a9c-1b3d-4e5f-8a7b-6c5d4e3f2a1b\","
+		"\"ownerReferences\":[{\"kind\":\"Deployment\",\"name\":\"web\","
+		"\"uid\":\"d\",\"controller\":true}]}}]}";
+	struct kcs_error err = KCS_ERROR_INIT;
+	struct kcs_owners *t = kcs_owners_new();
+	struct kcs_ownreader *r = kcs_ownreader_new(t, NULL);
+	const struct kcs_owned *e;
+
+	cr_assert_eq(read_all(r, doc, sizeof(doc) - 1, &err), KCS_OK, "%s",
+		     err.msg);
+	e = kcs_owners_find(t, "ReplicaSet", "n", 1, "web-1", 5);
+	cr_assert_not_null(e);
+	cr_assert_str_eq(e->uid, "0f8e2a9c-1b3d-4e5f-8a7b-6c5d4e3f2a1b");
+	cr_assert_str_neq(e->uid, "0F8E2A9C-1B3D-4E5F-8A7B-6C5D4E3F2A1B");
+	kcs_ownreader_free(r);
+	kcs_owners_free(t);
 }
