@@ -72,7 +72,7 @@ struct view {
 };
 
 struct kcs_owners {
-	const unsigned char **recs; /* cap slots: a record, or NULL */
+	unsigned char **recs;       /* cap slots: a record, or NULL */
 	uint32_t *hashes;           /* the low bits of each slot's hash */
 	size_t cap;                 /* a power of two, or 0 */
 	size_t n;                   /* slots in use */
@@ -139,6 +139,16 @@ static uint32_t rd_u32(const unsigned char *p)
 	return v;
 }
 
+/* Put interned string `id` into a free slot of its open-addressed table. */
+static void str_slot_put(uint32_t *slots, size_t cap, size_t h, size_t id)
+{
+	size_t i;
+
+	for (i = h & (cap - 1); slots[i]; i = (i + 1) & (cap - 1))
+		;
+	slots[i] = (uint32_t)id + 1;
+}
+
 /* The id of an interned string, adding it if new; -1 on failure. */
 static long intern(struct kcs_owners *t, const char *s, size_t len)
 {
@@ -163,12 +173,8 @@ static long intern(struct kcs_owners *t, const char *s, size_t len)
 
 		if (!slots)
 			return -1;
-		for (k = 0; k < t->n_strs; k++) {
-			for (i = t->strs[k].hash & (cap - 1); slots[i];
-			     i = (i + 1) & (cap - 1))
-				;
-			slots[i] = (uint32_t)k + 1;
-		}
+		for (k = 0; k < t->n_strs; k++)
+			str_slot_put(slots, cap, t->strs[k].hash, k);
 		kcs_free(t->str_slots);
 		t->str_slots = slots;
 		t->str_cap = cap;
@@ -191,10 +197,7 @@ static long intern(struct kcs_owners *t, const char *s, size_t len)
 	is->s = copy;
 	is->len = len;
 	is->hash = h;
-	mask = t->str_cap - 1;
-	for (i = h & mask; t->str_slots[i]; i = (i + 1) & mask)
-		;
-	t->str_slots[i] = (uint32_t)t->n_strs + 1;
+	str_slot_put(t->str_slots, t->str_cap, h, t->n_strs);
 	return (long)t->n_strs++;
 }
 
@@ -319,7 +322,7 @@ static size_t slot_of(const struct kcs_owners *t, const char *kind,
 static enum kcs_err grow(struct kcs_owners *t)
 {
 	size_t cap = t->cap ? t->cap * 2 : 256, i, j, old_cap = t->cap;
-	const unsigned char **old = t->recs, **recs;
+	unsigned char **old = t->recs, **recs;
 	uint32_t *old_h = t->hashes, *hashes;
 
 	recs = kcs_calloc(cap, sizeof(*recs));
@@ -344,6 +347,14 @@ static enum kcs_err grow(struct kcs_owners *t)
 	t->hashes = hashes;
 	t->cap = cap;
 	return KCS_OK;
+}
+
+/* The bytes a record takes (see the layout above). */
+static size_t rec_size(const unsigned char *rec)
+{
+	return REC_HDR + rec[13] + 1u +
+	       (rec[12] & F_UID_BIN ? 16u : rec[14] + 1u) + rec[15] + 1u +
+	       (rec[12] & F_CTL_UID_BIN ? 16u : rec[16] + 1u);
 }
 
 /* The bytes a string field takes in a record, as 16-byte UUID or text. */
@@ -380,12 +391,21 @@ static enum kcs_err put(struct kcs_owners *t, const char *kind,
 	if (name->len > 255 || uid->len > 255 || cn_len > 255 || cu_len > 255)
 		return kcs_error_set(err, KCS_ERR_INTERNAL,
 				     "owner object field past its bound");
-	if (t->cap && t->recs[slot_of(t, kind, ns->s, ns->len, name->s,
-				      name->len, h)] == NULL &&
-	    t->n >= KCS_OWNERS_MAX)
-		return kcs_error_set(err, KCS_ERR_LIMIT,
-				     "more than %d owner objects",
-				     KCS_OWNERS_MAX);
+	i = t->cap ? slot_of(t, kind, ns->s, ns->len, name->s, name->len, h)
+		   : 0;
+	if (!t->cap || !t->recs[i]) {
+		if (t->n >= KCS_OWNERS_MAX)
+			return kcs_error_set(err, KCS_ERR_LIMIT,
+					     "more than %d owner objects",
+					     KCS_OWNERS_MAX);
+		if ((t->n + 1) * 4 > t->cap * 3) {
+			if (grow(t))
+				return kcs_error_set(err, KCS_ERR_NOMEM,
+						     "out of memory");
+			i = slot_of(t, kind, ns->s, ns->len, name->s,
+				    name->len, h);
+		}
+	}
 	kid = intern(t, kind, strlen(kind));
 	nid = kid < 0 ? -1 : intern(t, ns->s, ns->len);
 	cid = nid < 0 ? -1 : intern(t, has_ctl ? ctl_kind : "",
@@ -396,7 +416,15 @@ static enum kcs_err put(struct kcs_owners *t, const char *kind,
 						 &ubin_ok) +
 	     cn_len + 1 + uid_size(has_ctl ? ctl_uid->s : "", cu_len, cbin,
 				   &cbin_ok);
-	rec = arena_alloc(t, sz);
+	/*
+	 * A namesake (the same list read again after a 410, or a repeated
+	 * item) is rewritten in place when the new record fits, so reading
+	 * an object again costs no memory; otherwise its old bytes stay in
+	 * the arena, unreferenced.
+	 */
+	rec = t->recs[i] && rec_size(t->recs[i]) >= sz
+		      ? t->recs[i]
+		      : arena_alloc(t, sz);
 	if (!rec)
 		return kcs_error_set(err, KCS_ERR_NOMEM, "out of memory");
 	flags = (unsigned char)((has_ctl ? F_CONTROLLER : 0) |
@@ -427,12 +455,8 @@ static enum kcs_err put(struct kcs_owners *t, const char *kind,
 	else
 		put_str(p, has_ctl ? ctl_uid->s : "", cu_len);
 
-	if ((t->n + 1) * 4 > t->cap * 3 && grow(t))
-		return kcs_error_set(err, KCS_ERR_NOMEM, "out of memory");
-	i = slot_of(t, kind, ns->s, ns->len, name->s, name->len, h);
 	if (!t->recs[i])
 		t->n++;
-	/* a namesake's record stays in the arena, unreferenced */
 	t->recs[i] = rec;
 	t->hashes[i] = (uint32_t)h;
 	return KCS_OK;

@@ -956,3 +956,45 @@ Test(owners, uid_case_is_not_folded)
 	kcs_ownreader_free(r);
 	kcs_owners_free(t);
 }
+
+/*
+ * A namesake rewritten in place (it fits) and one that needs new room
+ * (it does not) both read back whole, with nothing of the earlier one
+ * left over: a controller dropped stays dropped, a shorter uid is not
+ * padded with the old one's tail.
+ */
+Test(owners, namesake_in_place_and_moved)
+{
+	struct kcs_owners *t = kcs_owners_new();
+	const struct kcs_owned *e;
+
+	load(t, "ReplicaSet",
+	     "{'items':[{'metadata':{'name':'r','namespace':'n',"
+	     "'uid':'a-long-uid-that-is-not-a-uuid',"
+	     "'ownerReferences':[{'kind':'Deployment','name':'dep-long',"
+	     "'uid':'0f8e2a9c-1b3d-4e5f-8a7b-6c5d4e3f2a1b','controller':true}]}},"
+	     "{'metadata':{'name':'r','namespace':'n','uid':'short'}}]}");
+	cr_assert_eq(kcs_owners_count(t), 1);
+	e = kcs_owners_find(t, "ReplicaSet", "n", 1, "r", 1);
+	cr_assert_not_null(e);
+	cr_assert_str_eq(e->uid, "short");
+	cr_assert_eq(e->uid_len, 5);
+	cr_assert_not(e->has_controller);
+	cr_assert_str_empty(e->ctl_kind);
+	cr_assert_eq(e->ctl_name_len, 0);
+	cr_assert_eq(e->ctl_uid_len, 0);
+	load(t, "ReplicaSet",
+	     "{'items':[{'metadata':{'name':'r','namespace':'n',"
+	     "'uid':'a-much-longer-uid-than-any-before-it-was-here',"
+	     "'ownerReferences':[{'kind':'Deployment','name':'dep-longer-still',"
+	     "'uid':'UPPER-CASE-UID','controller':true}]}}]}");
+	cr_assert_eq(kcs_owners_count(t), 1);
+	e = kcs_owners_find(t, "ReplicaSet", "n", 1, "r", 1);
+	cr_assert_not_null(e);
+	cr_assert_str_eq(e->uid, "a-much-longer-uid-than-any-before-it-was-here");
+	cr_assert(e->has_controller);
+	cr_assert_str_eq(e->ctl_kind, "Deployment");
+	cr_assert_str_eq(e->ctl_name, "dep-longer-still");
+	cr_assert_str_eq(e->ctl_uid, "UPPER-CASE-UID");
+	kcs_owners_free(t);
+}
